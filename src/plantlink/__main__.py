@@ -1,0 +1,5 @@
+"""``python -m plantlink`` = the ``plantlink`` command."""
+
+from plantlink.cli import main
+
+main()

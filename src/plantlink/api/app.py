@@ -1,0 +1,143 @@
+"""The FastAPI application: routes, error envelope, middleware, background services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import text
+from starlette.responses import Response
+
+from plantlink import __version__, web
+from plantlink.api import errors
+from plantlink.api.cursor import CursorCodec
+from plantlink.api.deps import AppContext
+from plantlink.api.middleware import RequestContextMiddleware
+from plantlink.api.routes import (
+    admin,
+    connection,
+    link_sessions,
+    passthrough,
+    records,
+    systems,
+    webhooks,
+)
+from plantlink.connectors.http import limiter_storage
+from plantlink.core.config import Settings, get_settings
+from plantlink.jobs import Dispatcher
+from plantlink.jobs.embedded import EmbeddedDispatcher
+from plantlink.store import Store
+from plantlink.sync.engine import SyncEngine
+from plantlink.webhooks import events
+from plantlink.webhooks.worker import WebhookWorker
+
+if TYPE_CHECKING:  # procrastinate is loaded only in scale-out mode
+    from plantlink.jobs.procrastinate_app import ProcrastinateDispatcher
+
+DESCRIPTION = """One API over maintenance and ERP systems.
+
+Admin calls use `Authorization: Bearer <admin key>`; data calls use
+`Authorization: Bearer <connection token>`. Errors are
+`{"error": {"code", "type", "message", "request_id", "details"?}}`.
+"""
+
+
+def build_context(settings: Settings, store: Store | None = None) -> AppContext:
+    """Embedded mode runs syncs and deliveries here; scale-out mode only queues jobs.
+
+    With embedded workers off on SQLite (tests, a read-only API) requests are only
+    recorded: whoever runs syncs on that file picks them up from the database.
+    """
+    store = store or Store.open(settings)
+    storage = limiter_storage(settings.rate_limit_storage)
+    worker: WebhookWorker | None = None
+    scaleout: ProcrastinateDispatcher | None = None
+    queue_metrics: CollectorRegistry | None = None
+    wake: Callable[[], None] | None = None
+    if settings.run_embedded_workers:
+        worker = WebhookWorker(store, retry_base_seconds=settings.webhook_retry_base_seconds)
+        wake = worker.wake
+    elif not settings.is_sqlite:
+        from plantlink.jobs.procrastinate_app import ProcrastinateDispatcher, QueueCollector
+
+        scaleout = ProcrastinateDispatcher(settings, store)
+        wake = scaleout.wake_deliveries
+        queue_metrics = CollectorRegistry(auto_describe=False)
+        queue_metrics.register(QueueCollector(store, settings.worker_stalled_seconds))
+    engine = SyncEngine(
+        store, rate_limit_storage=settings.rate_limit_storage, on_event=events.sink(store, wake)
+    )
+    dispatcher: Dispatcher = scaleout or EmbeddedDispatcher(store, engine)
+    ctx = AppContext(
+        settings=settings,
+        store=store,
+        dispatcher=dispatcher,
+        limiter_storage=storage,
+        services={"sync_engine": engine, "webhook_worker": worker, "queue_metrics": queue_metrics},
+    )
+    ctx.services["cursor"] = CursorCodec(settings.resolved_secret_key())
+    return ctx
+
+
+def create_app(settings: Settings | None = None, ctx: AppContext | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    context = ctx or build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker: WebhookWorker | None = context.services.get("webhook_worker")
+        if settings.run_embedded_workers:
+            context.dispatcher.start()
+            if worker is not None:
+                worker.start()
+        try:
+            yield
+        finally:
+            context.dispatcher.stop()
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="plantlink",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.ctx = context
+    errors.install(app)
+    app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
+    for module in (admin, link_sessions, webhooks, systems, connection, passthrough, records):
+        app.include_router(module.router)
+    web.install(app, context)
+
+    @app.get("/v1/{name}", include_in_schema=False)
+    def unknown_model(name: str) -> None:
+        raise records.unknown_model(name)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> Response:
+        try:
+            with context.store.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return errors.error_response(request, 503, "NOT_READY", f"database unreachable: {exc}")
+        return Response(b'{"status":"ready"}', media_type="application/json")
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        body = generate_latest()
+        queue_metrics: CollectorRegistry | None = context.services.get("queue_metrics")
+        if queue_metrics is not None:
+            body += generate_latest(queue_metrics)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,179 @@
+"""The read API: ``GET /v1/{model}`` and ``GET /v1/{model}/{id}`` for every unified model.
+
+Routes are generated per model so the OpenAPI schema shows each model's record shape
+and filters. Records are stored pre-rendered, so a page is assembled by concatenating
+stored JSON; only ``expand`` needs to parse documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, create_model
+from starlette.responses import Response
+
+from plantlink.api.cursor import CursorError
+from plantlink.api.deps import AppContext, Ctx, CurrentConnection
+from plantlink.api.errors import APIError, invalid_parameter
+from plantlink.api.query import openapi_parameters, parse_list
+from plantlink.connectors.registry import get_connector
+from plantlink.model.registry import MODELS, MODELS_BY_PATH, ModelSpec, record_class
+from plantlink.store import records as rec
+from plantlink.store.accounts import ConnectionRow
+
+router = APIRouter(prefix="/v1", tags=["records"])
+
+
+def supported_models(conn: ConnectionRow) -> tuple[str, ...]:
+    connector = get_connector(conn.system)
+    return connector.models if connector else ()
+
+
+def require_supported(conn: ConnectionRow, spec: ModelSpec) -> None:
+    if spec.name not in supported_models(conn):
+        raise APIError(
+            400,
+            "MODEL_NOT_SUPPORTED",
+            f"{conn.system} connections do not provide {spec.path}",
+            details={
+                "model": spec.path,
+                "supported": [MODELS[m].path for m in supported_models(conn)],
+            },
+        )
+
+
+def _with_remote_data(doc: str, raw: str | None) -> str:
+    return doc[:-1] + ',"remote_data":' + (raw or "null") + "}"
+
+
+def _expand(
+    ctx: AppContext, conn_id: str, spec: ModelSpec, docs: list[str], fields: list[str]
+) -> list[str]:
+    parsed = [orjson.loads(d) for d in docs]
+    wanted: list[str] = []
+    for d in parsed:
+        for f in fields:
+            value = d.get(f)
+            if isinstance(value, list):
+                wanted.extend(v for v in value if v)
+            elif value:
+                wanted.append(value)
+    found = {k: orjson.loads(v) for k, v in rec.get_docs(ctx.store.engine, conn_id, wanted).items()}
+    for d in parsed:
+        for f in fields:
+            key = f.removesuffix("_ids") + "s" if f.endswith("_ids") else f.removesuffix("_id")
+            value = d.get(f)
+            if isinstance(value, list):
+                d[key] = [found[v] for v in value if v in found]
+            else:
+                d[key] = found.get(value) if value else None
+    return [orjson.dumps(d).decode() for d in parsed]
+
+
+def _list_endpoint(spec: ModelSpec) -> Callable[..., Any]:
+    def list_records(request: Request, conn: CurrentConnection, ctx: Ctx) -> Response:
+        require_supported(conn, spec)
+        parsed = parse_list(spec, request.query_params, conn.id)
+        q = parsed.query
+        if parsed.cursor is not None:
+            try:
+                q.after = ctx.services["cursor"].decode(parsed.scope, parsed.cursor)
+            except CursorError as exc:
+                raise invalid_parameter("cursor", str(exc)) from exc
+        rows = rec.list_records(ctx.store.engine, conn.id, q)
+        more = len(rows) > q.page_size
+        rows = rows[: q.page_size]
+        docs = [r[1] for r in rows]
+        if parsed.expand:
+            docs = _expand(ctx, conn.id, spec, docs, parsed.expand)
+        if q.include_remote_data:
+            docs = [_with_remote_data(d, r[3]) for d, r in zip(docs, rows, strict=True)]
+        next_cursor = (
+            ctx.services["cursor"].encode(parsed.scope, rows[-1][2], rows[-1][0]) if more else None
+        )
+        body = (
+            b'{"data":['
+            + ",".join(docs).encode()
+            + b'],"next_cursor":'
+            + orjson.dumps(next_cursor)
+            + b"}"
+        )
+        return Response(body, media_type="application/json")
+
+    list_records.__name__ = f"list_{spec.name}"
+    return list_records
+
+
+def _get_endpoint(spec: ModelSpec) -> Callable[..., Any]:
+    allowed = {"include_remote_data", "expand"}
+
+    def get_record(record_id: str, request: Request, conn: CurrentConnection, ctx: Ctx) -> Response:
+        require_supported(conn, spec)
+        for name in request.query_params:
+            if name not in allowed:
+                raise invalid_parameter(
+                    name, f"unknown parameter '{name}' for /v1/{spec.path}/{{id}}"
+                )
+        include_raw = False
+        if "include_remote_data" in request.query_params:
+            value = request.query_params["include_remote_data"].lower()
+            if value not in ("true", "false", "1", "0"):
+                raise invalid_parameter(
+                    "include_remote_data", "'include_remote_data' must be true or false"
+                )
+            include_raw = value in ("true", "1")
+        expand = [e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()]
+        bad = [e for e in expand if e not in spec.expandable]
+        if bad:
+            raise invalid_parameter("expand", f"cannot expand {bad[0]!r} on {spec.path}")
+        found = rec.get_record(ctx.store.engine, conn.id, spec.name, record_id)
+        if found is None:
+            raise APIError(
+                404, "NOT_FOUND", f"no {spec.path} record with id {record_id!r} on this connection"
+            )
+        doc, raw = found
+        if expand:
+            doc = _expand(ctx, conn.id, spec, [doc], expand)[0]
+        if include_raw:
+            doc = _with_remote_data(doc, raw)
+        return Response(doc.encode(), media_type="application/json")
+
+    get_record.__name__ = f"get_{spec.name}"
+    return get_record
+
+
+def _list_model(spec: ModelSpec) -> type[BaseModel]:
+    item = record_class(spec)
+    return create_model(
+        f"{item.__name__}List",
+        data=(list[item], ...),  # type: ignore[valid-type]
+        next_cursor=(str | None, None),
+    )
+
+
+for _spec in MODELS.values():
+    router.add_api_route(
+        f"/{_spec.path}",
+        _list_endpoint(_spec),
+        methods=["GET"],
+        summary=f"List {_spec.path}",
+        responses={200: {"model": _list_model(_spec)}},
+        openapi_extra={"parameters": openapi_parameters(_spec)},
+    )
+    router.add_api_route(
+        f"/{_spec.path}/{{record_id}}",
+        _get_endpoint(_spec),
+        methods=["GET"],
+        summary=f"Get one {_spec.path} record",
+        responses={200: {"model": record_class(_spec)}},
+    )
+
+
+def unknown_model(name: str) -> APIError:
+    guess = name.replace("_", "-").lower()
+    hint = f" (did you mean '{guess}'?)" if guess in MODELS_BY_PATH else ""
+    known = ", ".join(sorted(MODELS_BY_PATH))
+    return APIError(404, "NOT_FOUND", f"unknown model '{name}'{hint}; models: {known}")

@@ -1,0 +1,108 @@
+"""MaintainX REST API v1: bearer key, ``x-organization-id``, cursor paging, JSON errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from plantlink.connectors.errors import (
+    SourceError,
+    SourceNotFound,
+    SourcePermissionDenied,
+    SourceRejected,
+)
+from plantlink.connectors.http import PoliteClient
+
+
+def error_message(body: Any) -> str:
+    """MaintainX errors: ``{"error": "..."}`` or ``{"errors": [{"error": "..."}]}``."""
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), str):
+            return str(body["error"])
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            parts = [
+                e.get("error") or e.get("message") or str(e) for e in errors if isinstance(e, dict)
+            ]
+            return "; ".join(str(p) for p in parts) or str(errors)
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return str(body)[:500]
+
+
+def rate_limit_pause(response: httpx.Response) -> float | None:
+    """Hold off until the window resets once ``X-Rate-Limit-Remaining`` hits zero.
+
+    ``X-Rate-Limit-Reset`` is read as epoch seconds when it looks like one, else as
+    seconds from now (the vendor documents the header, not its unit).
+    """
+    remaining = response.headers.get("x-rate-limit-remaining")
+    reset = response.headers.get("x-rate-limit-reset")
+    if remaining is None or reset is None:
+        return None
+    try:
+        if int(float(remaining)) > 0:
+            return None
+        value = float(reset)
+    except ValueError:
+        return None
+    wait = value - time.time() if value > 1e9 else value
+    return max(0.0, min(wait, 120.0))
+
+
+def format_time(value: datetime) -> str:
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+class MaintainXClient:
+    def __init__(self, http: PoliteClient) -> None:
+        self.http = http
+        self._cache: dict[str, Any] = {}
+
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        """Reference data fetched once per client (one sync run or one write)."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
+    def list_all(self, path: str, key: str) -> list[dict[str, Any]]:
+        """Every record of a small collection (criticalities, teams), following cursors."""
+        out: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 200}
+        while True:
+            body, _ = self.get_json(path, params)
+            out.extend(body.get(key) or [])
+            cursor = body.get("nextCursor")
+            if not cursor:
+                return out
+            params = {"limit": 200, "cursor": cursor}
+
+    def request_json(self, method: str, path: str, **kw: Any) -> Any:
+        response, body = self.http.json(method, path, **kw)
+        if response.status_code >= 400:
+            raise_for(response.status_code, body)
+        return body
+
+    def get_json(self, path: str, params: dict[str, Any]) -> tuple[Any, datetime | None]:
+        response, body = self.http.json("GET", path, params=params)
+        if response.status_code >= 400:
+            raise_for(response.status_code, body)
+        return body, self.http.last_source_time
+
+
+def raise_for(status: int, body: Any) -> None:
+    message = error_message(body)
+    details = {"source_error": body} if isinstance(body, dict) else None
+    if status == 403:
+        raise SourcePermissionDenied(message, status=status, details=details)
+    if status == 404:
+        raise SourceNotFound(message, status=status, details=details)
+    if 400 <= status < 500:
+        raise SourceRejected(message, status=status, details=details)
+    raise SourceError(message, status=status, details=details)

@@ -1,0 +1,392 @@
+"""Records: stamping, upserting and listing unified records.
+
+**Stamps.** Every write transaction of a connection first takes a stamp:
+``UPDATE connections SET last_stamp = max(now, last_stamp + 1µs) … RETURNING``. That
+update holds the connection row's lock until commit, so stamps strictly increase in
+commit order per connection, whatever the machine clocks do. Every record the
+transaction creates or changes gets ``modified_at = stamp``. A reader paging by
+``(modified_at, id)`` therefore never misses a record committed after its page was
+read: it can only land behind the reader's position. This is what the incremental-read
+guarantee rests on (see ``sync.state.publish_success``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
+
+from plantlink.core.timeutil import format_us, now_us, parse_instant
+from plantlink.model.mapped import Mapped
+from plantlink.model.registry import MODELS, REF_COLUMNS, ModelSpec
+from plantlink.store.tables import connections, record_refs, records
+
+_ID_NAMESPACE = uuid.UUID("6f1d2a4e-8c1b-5f7e-9a53-3b9e1c2d4f60")
+
+
+def stable_id(connection_id: str, model: str, remote_id: str) -> str:
+    """plantlink's id for a record: a pure function of (connection, model, remote id).
+
+    References can therefore be resolved before the referenced record is synced.
+    """
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{connection_id}\x1f{model}\x1f{remote_id}"))
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Change in the number of live (not remote_deleted) records.
+    live_delta: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+    def add(self, other: UpsertResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.live_delta += other.live_delta
+
+
+def take_stamp(conn: Connection, connection_id: str) -> int:
+    """Take the next modified_at stamp for this connection and lock it until commit."""
+    now = now_us()
+    stmt = (
+        update(connections)
+        .where(connections.c.id == connection_id)
+        .values(
+            last_stamp=case(
+                (connections.c.last_stamp >= now, connections.c.last_stamp + 1), else_=now
+            )
+        )
+        .returning(connections.c.last_stamp)
+    )
+    stamp = conn.execute(stmt).scalar_one_or_none()
+    if stamp is None:
+        raise LookupError(f"connection {connection_id} does not exist")
+    return int(stamp)
+
+
+def _us(value: str | None) -> int | None:
+    return None if value is None else parse_instant(value)
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+class _Rendered:
+    __slots__ = ("hash", "item", "row_values")
+
+    def __init__(self, item: Mapped, row_values: dict[str, Any], digest: str) -> None:
+        self.item = item
+        self.row_values = row_values
+        self.hash = digest
+
+
+def _render(spec: ModelSpec, connection_id: str, item: Mapped) -> _Rendered:
+    src = item.fields
+    body = {name: src.get(name) for name in spec.field_names}
+    raw = _dumps(item.raw) if item.raw is not None else None
+    digest = hashlib.blake2b(
+        _dumps(
+            [
+                item.remote_created_at,
+                item.remote_modified_at,
+                item.remote_deleted,
+                body,
+                item.custom_fields,
+            ]
+        )
+        + (raw or b""),
+        digest_size=16,
+    ).hexdigest()
+    values: dict[str, Any] = {
+        "remote_created_at": _us(item.remote_created_at),
+        "remote_modified_at": _us(item.remote_modified_at),
+        "remote_deleted": item.remote_deleted,
+        "status": body.get("status") if spec.status_enum else None,
+        "remote_data": raw.decode() if raw is not None else None,
+    }
+    for col in REF_COLUMNS:
+        values[col] = body.get(col) if col in spec.refs else None
+    for slot in ("date_a", "date_b"):
+        values[slot] = None
+    for df in spec.date_filters:
+        values[df.slot] = _date_value_us(body.get(df.field))
+    values["_body"] = body
+    return _Rendered(item, values, digest)
+
+
+def _date_value_us(value: Any) -> int | None:
+    if value is None:
+        return None
+    return parse_instant(str(value))
+
+
+def _doc(record_id: str, item: Mapped, body: dict[str, Any], created: int, modified: int) -> str:
+    doc = {
+        "id": record_id,
+        "remote_id": item.remote_id,
+        "created_at": format_us(created),
+        "modified_at": format_us(modified),
+        "remote_created_at": item.remote_created_at,
+        "remote_modified_at": item.remote_modified_at,
+        "remote_deleted": item.remote_deleted,
+        **body,
+        "custom_fields": item.custom_fields,
+    }
+    return _dumps(doc).decode()
+
+
+def upsert(
+    conn: Connection, connection_id: str, items: Sequence[Mapped], stamp: int
+) -> UpsertResult:
+    """Insert new records, update changed ones, leave identical ones untouched.
+
+    Must run inside the write transaction that took ``stamp``.
+    """
+    result = UpsertResult()
+    if not items:
+        return result
+    rendered: dict[str, _Rendered] = {}
+    for item in items:
+        spec = MODELS[item.model]
+        rid = stable_id(connection_id, item.model, item.remote_id)
+        rendered[rid] = _render(spec, connection_id, item)  # last one wins within a batch
+    existing = {
+        row.id: (row.content_hash, row.created_at, row.remote_deleted)
+        for row in conn.execute(
+            select(
+                records.c.id, records.c.content_hash, records.c.created_at, records.c.remote_deleted
+            ).where(records.c.id.in_(list(rendered)))
+        )
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    ref_rows: list[dict[str, Any]] = []
+    touched: list[str] = []
+    for rid, r in rendered.items():
+        prev = existing.get(rid)
+        if prev is not None and prev[0] == r.hash:
+            result.unchanged += 1
+            continue
+        result.live_delta += (0 if r.item.remote_deleted else 1) - (
+            0 if prev is None or prev[2] else 1
+        )
+        values = dict(r.row_values)
+        body = values.pop("_body")
+        created = prev[1] if prev is not None else stamp
+        values["doc"] = _doc(rid, r.item, body, created, stamp)
+        values["content_hash"] = r.hash
+        values["modified_at"] = stamp
+        spec = MODELS[r.item.model]
+        for name, fn in spec.multi_refs.items():
+            for target in dict.fromkeys(fn(body)):
+                ref_rows.append(
+                    {
+                        "connection_id": connection_id,
+                        "model": spec.name,
+                        "name": name,
+                        "target_id": target,
+                        "record_id": rid,
+                    }
+                )
+        if spec.multi_refs:
+            touched.append(rid)
+        if prev is None:
+            values.update(
+                id=rid,
+                connection_id=connection_id,
+                model=r.item.model,
+                remote_id=r.item.remote_id,
+                created_at=stamp,
+            )
+            inserts.append(values)
+            result.created += 1
+        else:
+            values["b_id"] = rid
+            updates.append(values)
+            result.updated += 1
+    if inserts:
+        conn.execute(insert(records), inserts)
+    if updates:
+        cols = [c for c in updates[0] if c != "b_id"]
+        stmt = (
+            update(records)
+            .where(records.c.id == bindparam("b_id"))
+            .values({c: bindparam(c) for c in cols})
+        )
+        conn.execute(stmt, updates)
+    if touched:
+        existing_touched = [rid for rid in touched if rid in existing]
+        if existing_touched:
+            conn.execute(delete(record_refs).where(record_refs.c.record_id.in_(existing_touched)))
+    if ref_rows:
+        conn.execute(insert(record_refs), ref_rows)
+    return result
+
+
+def mark_deleted(
+    conn: Connection, connection_id: str, model: str, record_ids: Iterable[str], stamp: int
+) -> int:
+    """Flag records as ``remote_deleted`` (their ``modified_at`` moves, so readers learn it)."""
+    count = 0
+    for rid, doc in conn.execute(
+        select(records.c.id, records.c.doc).where(
+            records.c.id.in_(list(record_ids)),
+            records.c.connection_id == connection_id,
+            records.c.model == model,
+            records.c.remote_deleted.is_(False),
+        )
+    ).all():
+        data = orjson.loads(doc)
+        data["remote_deleted"] = True
+        data["modified_at"] = format_us(stamp)
+        conn.execute(
+            update(records)
+            .where(records.c.id == rid)
+            .values(
+                remote_deleted=True,
+                modified_at=stamp,
+                doc=_dumps(data).decode(),
+                content_hash=hashlib.blake2b(doc.encode() + b"deleted", digest_size=16).hexdigest(),
+            )
+        )
+        count += 1
+    return count
+
+
+# ---- reads ---------------------------------------------------------------------------
+
+
+@dataclass
+class ListQuery:
+    """A validated list request (see api.routes.records for the parsing)."""
+
+    model: str
+    page_size: int = 100
+    after: tuple[int, str] | None = None
+    created_after: int | None = None
+    created_before: int | None = None
+    modified_after: int | None = None
+    modified_before: int | None = None
+    remote_modified_after: int | None = None
+    remote_modified_before: int | None = None
+    slot_ranges: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    statuses: list[str] | None = None
+    remote_ids: list[str] | None = None
+    ref_filters: dict[str, list[str]] = field(default_factory=dict)
+    multi_filters: dict[str, list[str]] = field(default_factory=dict)
+    include_deleted: bool = False
+    include_remote_data: bool = False
+
+
+def _range(col: Any, lo: int | None, hi: int | None, conds: list[Any]) -> None:
+    if lo is not None:
+        conds.append(col > lo)
+    if hi is not None:
+        conds.append(col < hi)
+
+
+def list_records(
+    engine: Engine, connection_id: str, q: ListQuery
+) -> list[tuple[str, str, int, str | None]]:
+    """One page: ``(id, doc, modified_at, remote_data)`` rows in ``(modified_at, id)`` order.
+
+    ``*_after`` bounds are exclusive and ``*_before`` bounds are exclusive, so that a
+    client can chain ``modified_after=<last value>`` without seeing the boundary twice.
+    """
+    r = records.c
+    conds: list[Any] = [r.connection_id == connection_id, r.model == q.model]
+    if not q.include_deleted:
+        conds.append(r.remote_deleted.is_(False))
+    _range(r.created_at, q.created_after, q.created_before, conds)
+    _range(r.modified_at, q.modified_after, q.modified_before, conds)
+    _range(r.remote_modified_at, q.remote_modified_after, q.remote_modified_before, conds)
+    for slot, (lo, hi) in q.slot_ranges.items():
+        _range(r[slot], lo, hi, conds)
+    if q.statuses:
+        conds.append(r.status.in_(q.statuses))
+    if q.remote_ids:
+        conds.append(r.remote_id.in_(q.remote_ids))
+    for col, values in q.ref_filters.items():
+        conds.append(r[col].in_(values))
+    for name, values in q.multi_filters.items():
+        rr = record_refs.c
+        conds.append(
+            exists().where(
+                rr.record_id == r.id,
+                rr.connection_id == connection_id,
+                rr.model == q.model,
+                rr.name == name,
+                rr.target_id.in_(values),
+            )
+        )
+    if q.after is not None:
+        m, i = q.after
+        conds.append(or_(r.modified_at > m, and_(r.modified_at == m, r.id > i)))
+    cols: list[Any] = [r.id, r.doc, r.modified_at]
+    cols.append(r.remote_data if q.include_remote_data else null())
+    stmt = select(*cols).where(*conds).order_by(r.modified_at, r.id).limit(q.page_size + 1)
+    with engine.connect() as conn:
+        return [(row[0], row[1], row[2], row[3]) for row in conn.execute(stmt)]
+
+
+def get_record(
+    engine: Engine, connection_id: str, model: str, record_id: str
+) -> tuple[str, str | None] | None:
+    r = records.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(r.doc, r.remote_data).where(
+                r.id == record_id, r.connection_id == connection_id, r.model == model
+            )
+        ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def get_docs(engine: Engine, connection_id: str, ids: Iterable[str]) -> dict[str, str]:
+    """Documents by id (for ``expand``); ids of other connections are never returned."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    r = records.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(r.id, r.doc).where(r.connection_id == connection_id, r.id.in_(wanted))
+        ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def count_records(engine: Engine, connection_id: str) -> dict[str, int]:
+    r = records.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(r.model, func.count())
+            .where(r.connection_id == connection_id, r.remote_deleted.is_(False))
+            .group_by(r.model)
+        ).all()
+    return {row[0]: int(row[1]) for row in rows}

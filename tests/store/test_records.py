@@ -1,0 +1,129 @@
+"""The record store on both backends: stable ids, change detection, stamps, filters."""
+
+from __future__ import annotations
+
+import threading
+
+from plantlink.core.timeutil import parse_instant
+from plantlink.model.mapped import Mapped
+from plantlink.store import Store
+from plantlink.store.db import write_connection
+from plantlink.store.records import (
+    ListQuery,
+    list_records,
+    mark_deleted,
+    stable_id,
+    take_stamp,
+    upsert,
+)
+
+
+def _org_conn(store: Store) -> str:
+    org, _ = store.accounts.create_organization("o")
+    row, _ = store.accounts.create_connection(
+        org.id, "maintainx", "c", {"base_url": "http://x"}, {}
+    )
+    return row.id
+
+
+def _wo(rid: str, title: str, **extra: object) -> Mapped:
+    return Mapped(
+        model="work_orders",
+        remote_id=rid,
+        fields={"title": title, "status": "open", **extra},
+        remote_modified_at="2024-01-01T00:00:00.000000Z",
+        raw={"id": rid, "title": title},
+    )
+
+
+def _write(store: Store, cid: str, items: list[Mapped]):  # type: ignore[no-untyped-def]
+    with write_connection(store.engine) as conn:
+        stamp = take_stamp(conn, cid)
+        return upsert(conn, cid, items, stamp), stamp
+
+
+def test_stable_ids_are_a_pure_function() -> None:
+    a = stable_id("c1", "assets", "42")
+    assert a == stable_id("c1", "assets", "42")
+    assert a != stable_id("c2", "assets", "42")
+    assert a != stable_id("c1", "parts", "42")
+
+
+def test_unchanged_content_keeps_modified_at(store: Store) -> None:
+    cid = _org_conn(store)
+    res, first = _write(store, cid, [_wo("1", "Pump"), _wo("2", "Fan")])
+    assert (res.created, res.updated, res.live_delta) == (2, 0, 2)
+    res, _ = _write(store, cid, [_wo("1", "Pump"), _wo("2", "Fan belt")])
+    assert (res.created, res.updated, res.unchanged) == (0, 1, 1)
+    rows = list_records(store.engine, cid, ListQuery(model="work_orders"))
+    by_id = {r[0]: r for r in rows}
+    assert by_id[stable_id(cid, "work_orders", "1")][2] == first
+    assert by_id[stable_id(cid, "work_orders", "2")][2] > first
+    assert [r[2] for r in rows] == sorted(r[2] for r in rows)
+
+
+def test_stamps_strictly_increase_under_concurrent_writers(store: Store) -> None:
+    cid = _org_conn(store)
+    stamps: list[int] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        for i in range(15):
+            _, s = _write(store, cid, [_wo(f"{n}-{i}", "x")])
+            with lock:
+                stamps.append(s)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(stamps)) == len(stamps) == 60
+
+
+def test_filters_and_deletion(store: Store) -> None:
+    cid = _org_conn(store)
+    asset = stable_id(cid, "assets", "A1")
+    part = stable_id(cid, "parts", "P1")
+    _write(
+        store,
+        cid,
+        [
+            _wo("1", "a", asset_id=asset, due_at="2024-03-01T00:00:00.000000Z"),
+            _wo("2", "b", status="completed", materials=[{"part_id": part}]),
+            _wo("3", "c", due_at="2024-05-01T00:00:00.000000Z"),
+        ],
+    )
+    ids = lambda q: sorted(r[0] for r in list_records(store.engine, cid, q))  # noqa: E731
+    assert ids(ListQuery(model="work_orders", ref_filters={"asset_id": [asset]})) == [
+        stable_id(cid, "work_orders", "1")
+    ]
+    assert ids(ListQuery(model="work_orders", multi_filters={"part_id": [part]})) == [
+        stable_id(cid, "work_orders", "2")
+    ]
+    assert ids(ListQuery(model="work_orders", statuses=["completed"])) == [
+        stable_id(cid, "work_orders", "2")
+    ]
+    due = ListQuery(
+        model="work_orders",
+        slot_ranges={"date_a": (parse_instant("2024-02-01"), parse_instant("2024-04-01"))},
+    )
+    assert ids(due) == [stable_id(cid, "work_orders", "1")]
+    with write_connection(store.engine) as conn:
+        stamp = take_stamp(conn, cid)
+        assert (
+            mark_deleted(conn, cid, "work_orders", [stable_id(cid, "work_orders", "3")], stamp) == 1
+        )
+    assert len(ids(ListQuery(model="work_orders"))) == 2
+    assert len(ids(ListQuery(model="work_orders", include_deleted=True))) == 3
+    # a record that comes back is live again
+    res, _ = _write(store, cid, [_wo("3", "c", due_at="2024-05-01T00:00:00.000000Z")])
+    assert res.updated == 1 and res.live_delta == 1
+    assert len(ids(ListQuery(model="work_orders"))) == 3
+
+
+def test_connections_never_see_each_other(store: Store) -> None:
+    a, b = _org_conn(store), _org_conn(store)
+    _write(store, a, [_wo("1", "mine")])
+    assert list_records(store.engine, b, ListQuery(model="work_orders")) == []
+    assert len(list_records(store.engine, a, ListQuery(model="work_orders"))) == 1
