@@ -24,6 +24,7 @@ from plantlink.api.routes import (
     records,
     systems,
     webhooks,
+    writes,
 )
 from plantlink.connectors.http import limiter_storage
 from plantlink.core.config import Settings, get_settings
@@ -33,6 +34,8 @@ from plantlink.store import Store
 from plantlink.sync.engine import SyncEngine
 from plantlink.webhooks import events
 from plantlink.webhooks.worker import WebhookWorker
+from plantlink.writes.idempotency import IdempotencyStore
+from plantlink.writes.pipeline import WriteService
 
 if TYPE_CHECKING:  # procrastinate is loaded only in scale-out mode
     from plantlink.jobs.procrastinate_app import ProcrastinateDispatcher
@@ -79,6 +82,12 @@ def build_context(settings: Settings, store: Store | None = None) -> AppContext:
         services={"sync_engine": engine, "webhook_worker": worker, "queue_metrics": queue_metrics},
     )
     ctx.services["cursor"] = CursorCodec(settings.resolved_secret_key())
+    ctx.services["writes"] = WriteService(store, engine, storage)
+    ctx.services["idempotency"] = IdempotencyStore(
+        store.engine,
+        ttl_seconds=settings.idempotency_ttl_hours * 3600,
+        wait_seconds=settings.idempotency_wait_seconds,
+    )
     return ctx
 
 
@@ -111,7 +120,16 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.state.ctx = context
     errors.install(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
-    for module in (admin, link_sessions, webhooks, systems, connection, passthrough, records):
+    for module in (
+        admin,
+        link_sessions,
+        webhooks,
+        systems,
+        connection,
+        passthrough,
+        writes,
+        records,
+    ):
         app.include_router(module.router)
     web.install(app, context)
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from plantlink.connectors.errors import SourceError, SourceRateLimited
+from plantlink.connectors.writes import WriteError
 
 log = structlog.get_logger(__name__)
 
@@ -60,14 +61,10 @@ def request_id_of(request: Request) -> str:
     return str(getattr(request.state, "request_id", ""))
 
 
-def error_response(
-    request: Request,
-    status: int,
-    code: str,
-    message: str,
-    details: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
+def error_body(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> bytes:
+    """The envelope's bytes (kept for idempotent replays, sent by ``error_response``)."""
     body: dict[str, Any] = {
         "code": code,
         "type": _TYPES.get(status, "api_error"),
@@ -76,8 +73,19 @@ def error_response(
     }
     if details is not None:
         body["details"] = details
+    return orjson.dumps({"error": body})
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     return Response(
-        orjson.dumps({"error": body}),
+        error_body(request, status, code, message, details),
         status_code=status,
         media_type="application/json",
         headers=headers,
@@ -92,6 +100,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(APIError)
     async def _api_error(request: Request, exc: APIError) -> Response:
+        return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(WriteError)
+    async def _write_error(request: Request, exc: WriteError) -> Response:
         return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(SourceError)

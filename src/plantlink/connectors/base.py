@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from plantlink.connectors.http import PoliteClient, RateLimit
+from plantlink.connectors.writes import ConnectorWriter
 from plantlink.model.mapped import Mapped
 from plantlink.store.records import stable_id
 
@@ -178,6 +179,8 @@ class Connector(abc.ABC, Generic[ClientT]):
     #: Default source rate limit (a connection's settings may lower or raise it).
     rate_limit: RateLimit | None = None
     streams: tuple[Stream[Any], ...] = ()
+    #: The write side (``connectors.writes.ConnectorWriter``); None: read-only connector.
+    writer: ConnectorWriter[Any] | None = None
 
     @abc.abstractmethod
     def client(self, http: PoliteClient, credentials: dict[str, Any]) -> ClientT:

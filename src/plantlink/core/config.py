@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     link_session_ttl_seconds: int = Field(default=1800, gt=0)
     #: How long the one-time code a completed link session hands out can be exchanged.
     link_code_ttl_seconds: int = Field(default=600, gt=0)
+    #: How long an ``Idempotency-Key`` and its stored response are kept (at least 24 h).
+    idempotency_ttl_hours: float = Field(default=24.0, ge=24.0)
+    #: How long a request waits for a concurrent twin with the same key to finish.
+    idempotency_wait_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     log_json: bool = False
 

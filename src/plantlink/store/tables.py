@@ -308,3 +308,23 @@ link_codes = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used_at", BigInteger),
 )
+
+#: ``Idempotency-Key`` of write requests (PRODUCT.md, Writes). The first request claims
+#: the key by inserting the row (``pending``); a concurrent twin fails the unique insert
+#: and waits for the stored response instead of writing. ``request_hash`` tells a retry
+#: (same request) from a reuse (different request → 409).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("connection_id", ID, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    #: ``pending`` | ``done``.
+    Column("state", String(10), nullable=False),
+    Column("status_code", Integer),
+    #: The response body replayed to every later request with the same key.
+    Column("response", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
+)

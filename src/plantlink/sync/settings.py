@@ -22,5 +22,7 @@ class ConnectionSettings(BaseModel):
     reconcile_interval_hours: float = Field(default=24, gt=0, le=8_760)
     #: Override the connector's default source rate limit (e.g. a customer's own quota).
     rate_limit: RateLimitSetting | None = None
+    #: Override the connector's write limit (writes per window through the API).
+    write_rate_limit: RateLimitSetting | None = None
     request_timeout_seconds: float = Field(default=30, gt=0, le=300)
     max_attempts: int = Field(default=6, ge=1, le=20)

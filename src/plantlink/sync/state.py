@@ -105,6 +105,16 @@ def save_page(
     )
 
 
+def adjust_records(conn: Connection, connection_id: str, model: str, live_delta: int) -> None:
+    """A write-through changed the number of live records (the checkpoint is left alone)."""
+    if live_delta:
+        conn.execute(
+            update(sync_state)
+            .where(_where(connection_id, model))
+            .values(records=sync_state.c.records + live_delta)
+        )
+
+
 def publish_success(
     conn: Connection,
     connection_id: str,

@@ -10,6 +10,7 @@ from plantlink.connectors.base import BASE_URL, Connector, CredentialField, Sour
 from plantlink.connectors.http import PoliteClient, RateLimit
 from plantlink.connectors.maintainx.client import MaintainXClient, rate_limit_pause
 from plantlink.connectors.maintainx.streams import STREAMS
+from plantlink.connectors.maintainx.writes import WRITER
 
 
 class MaintainXConnector(Connector[MaintainXClient]):
@@ -30,6 +31,7 @@ class MaintainXConnector(Connector[MaintainXClient]):
     #: The vendor's documented limit: 100 requests per 60 s per user.
     rate_limit = RateLimit(100, 60)
     streams = STREAMS
+    writer = WRITER
 
     def http_options(self, credentials: dict[str, Any]) -> dict[str, Any]:
         headers = {"Accept": "application/json"}
