@@ -101,6 +101,10 @@ def test_killed_sync_resumes_from_its_checkpoint(
         resumed = SyncEngine(store).run(RunRequest(conn.id))
         assert resumed.status == "done", resumed
         first_run = next(r for r in _run_ids(store, conn.id) if r != resumed.run_id)
+        with store.engine.connect() as c:
+            killed_row = c.execute(select(sync_runs).where(sync_runs.c.id == first_run)).one()
+        # The dead worker's run is closed as interrupted, not left "running" forever.
+        assert killed_row.status == "interrupted" and killed_row.finished_at is not None
         second = _requests_of(sandbox, resumed.run_id)
         # The work-order listing continued from the committed page token …
         urls = [unquote(f"{r['path']}?{r['query']}") for r in second]

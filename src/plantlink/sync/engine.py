@@ -156,6 +156,17 @@ class SyncEngine:
             conn.execute(
                 update(connections).where(connections.c.id == conn_row.id).values(sync_request=None)
             )
+            # Holding the lease means no other run of this connection is alive: a row
+            # still "running" belongs to a worker that died mid-run.
+            conn.execute(
+                update(sync_runs)
+                .where(sync_runs.c.connection_id == conn_row.id, sync_runs.c.status == "running")
+                .values(
+                    status="interrupted",
+                    finished_at=started,
+                    error="the worker stopped before the run finished; resumed from its checkpoint",
+                )
+            )
             conn.execute(
                 insert(sync_runs).values(
                     id=run_id,
