@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from plantlink.connectors.errors import AuthFailed, SourceUnavailable
+from plantlink.connectors.errors import AuthFailed, SourceRateLimited, SourceUnavailable
 from plantlink.connectors.http import PoliteClient, RateLimit, RetryPolicy
 from plantlink.sandbox.core.server import SandboxServer
 
@@ -100,3 +100,13 @@ def test_our_own_limit_spaces_requests(sandbox: SandboxServer) -> None:
         for _ in range(7):
             http.request("GET", "/users", params={"limit": 1})
         assert time.monotonic() - started >= 2.0
+
+
+def test_max_wait_gives_up_instead_of_waiting(sandbox: SandboxServer) -> None:
+    """Interactive callers (API writes) get SourceRateLimited with the wait, not a stall."""
+    with _client(sandbox, rate_limit=RateLimit(1, 60), max_wait=2.0) as http:
+        assert http.request("GET", "/users", params={"limit": 1}).status_code == 200
+        with pytest.raises(SourceRateLimited) as exc:
+            http.request("GET", "/users", params={"limit": 1})
+    assert exc.value.retry_after is not None and exc.value.retry_after > 2.0
+    assert http.requests == 1  # the second request was never sent

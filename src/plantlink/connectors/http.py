@@ -118,6 +118,7 @@ class PoliteClient:
         pause_hint: Callable[[httpx.Response], float | None] | None = None,
         storage: Storage | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_wait: float | None = None,
     ) -> None:
         self.system = system
         self.base_url = base_url.rstrip("/")
@@ -135,6 +136,9 @@ class PoliteClient:
         self._retry = retry or RetryPolicy()
         self._pause_hint = pause_hint
         self._paused_until = 0.0
+        #: Interactive callers (API writes) give up with ``SourceRateLimited`` rather than
+        #: wait longer than this for the source's rate limit; syncs wait (None).
+        self._max_wait = max_wait
         self.requests = 0
         self.retries = 0
         self.last_source_time: datetime | None = None
@@ -152,15 +156,26 @@ class PoliteClient:
     def cookies(self) -> httpx.Cookies:
         return self._http.cookies
 
+    def _too_long(self, wait: float) -> None:
+        if self._max_wait is not None and wait > self._max_wait:
+            raise SourceRateLimited(
+                f"{self.system}'s rate limit needs a pause of {wait:.0f} s",
+                status=429,
+                retry_after=wait,
+            )
+
     def _wait_for_slot(self) -> None:
         pause = self._paused_until - time.monotonic()
         if pause > 0:
+            self._too_long(pause)
             time.sleep(pause)
         if self._limit is None:
             return
         while not self._limiter.hit(self._limit, self._key):
             stats = self._limiter.get_window_stats(self._limit, self._key)
-            time.sleep(min(max(stats.reset_time - time.time(), 0.005), 5.0))
+            wait = max(stats.reset_time - time.time(), 0.005)
+            self._too_long(wait)
+            time.sleep(min(wait, 5.0))
 
     def _send_once(self, method: str, url: str, kw: dict[str, Any]) -> httpx.Response:
         self._wait_for_slot()
@@ -192,6 +207,8 @@ class PoliteClient:
 
         def backoff(exc: Exception) -> bool | float:
             if not isinstance(exc, _Retryable):
+                return False
+            if self._max_wait is not None and (exc.wait or 0) > self._max_wait:
                 return False
             self.retries += 1
             metrics.SOURCE_RETRIES.labels(self.system).inc()

@@ -117,9 +117,18 @@ class SyncEngine:
             structlog.contextvars.unbind_contextvars("connection_id", "model")
 
     def make_client(
-        self, conn_row: ConnectionRow, connector: Connector[Any], run_id: str | None = None
+        self,
+        conn_row: ConnectionRow,
+        connector: Connector[Any],
+        run_id: str | None = None,
+        *,
+        max_wait: float | None = None,
     ) -> tuple[PoliteClient, Any]:
-        """An authenticated client for this connection (syncs, writes, passthrough)."""
+        """An authenticated client for this connection (syncs, writes, passthrough).
+
+        ``max_wait``: give up (``SourceRateLimited``) instead of waiting longer for the
+        source's rate limit — for requests a client is waiting on.
+        """
         creds = self.store.accounts.credentials(conn_row.id)
         settings = ConnectionSettings.model_validate(conn_row.settings)
         limit = connector.rate_limit
@@ -137,6 +146,7 @@ class SyncEngine:
             timeout=settings.request_timeout_seconds,
             retry=RetryPolicy(attempts=settings.max_attempts),
             storage=self._limiter_storage,
+            max_wait=max_wait,
             **opts,
         )
         return http, connector.client(http, creds)

@@ -60,6 +60,8 @@ from plantlink.writes.schema import LINE_REFS, parse_body
 log = structlog.get_logger(__name__)
 
 OPERATIONS = ("create", "update")
+#: Longest pause for the source's rate limit a write waits out before answering 429.
+MAX_WAIT = 5.0
 
 
 @dataclass
@@ -113,7 +115,7 @@ class WriteService:
             )
         body = parse_body(req.model, req.body)
         self._check_fields(spec, req.operation, body)
-        http, client = self.sync_engine.make_client(req.conn, connector)
+        http, client = self.sync_engine.make_client(req.conn, connector, max_wait=MAX_WAIT)
         with http:
             try:
                 return self._run(req, connector, writer, spec, body, client, progress)

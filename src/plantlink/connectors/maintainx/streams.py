@@ -117,7 +117,9 @@ STREAMS: tuple[RestStream, ...] = (
         path="/workorders",
         records_key="workOrders",
         mapper=mapping.work_order,
-        params={"expand": ["assignees", "parts", "times", "extra_fields", "procedure"]},
+        params={
+            "expand": ["assignees", "parts", "times", "extra_fields", "procedure", "estimated_time"]
+        },
         lookups=_currency,
     ),
     _incremental(

@@ -48,17 +48,13 @@ COLLECTIONS: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
         "/workorders",
         "workOrder",
         "workOrders",
-        ("assignees", "parts", "times", "extra_fields"),
+        ("assignees", "parts", "times", "extra_fields", "estimated_time"),
     ),
     "purchase_orders": ("/purchaseorders", "purchaseOrder", "purchaseOrders", ()),
-    "assets": (
-        "/assets",
-        "asset",
-        "assets",
-        ("extra_fields", "vendor_ids", "status", "manufacturer", "model", "asset_types"),
-    ),
-    "parts": ("/parts", "part", "parts", ("extra_fields", "vendors")),
-    "vendors": ("/vendors", "vendor", "vendors", ("extra_fields",)),
+    # GET by id renders these in full and accepts no ``expand``.
+    "assets": ("/assets", "asset", "assets", ()),
+    "parts": ("/parts", "part", "parts", ()),
+    "vendors": ("/vendors", "vendor", "vendors", ()),
     "locations": ("/locations", "location", None, ()),
     "users": ("/users", "user", None, ()),
 }
