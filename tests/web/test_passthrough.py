@@ -161,6 +161,9 @@ def test_refused_credentials_are_a_conflict(linked: Linked) -> None:
     error = r.json()["error"]
     assert error["code"] == "CONNECTION_AUTH_REQUIRED"
     assert "refused the credentials" in error["message"]
+    # The connection stops syncing until reconnected, as if a sync had met the refusal.
+    with linked.client() as c:
+        assert c.get("/v1/connection").json()["status"] == "auth_required"
 
 
 def test_unreachable_source(api: Api) -> None:

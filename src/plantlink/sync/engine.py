@@ -258,6 +258,18 @@ class SyncEngine:
             )
         return result
 
+    def mark_auth_required(self, conn_row: ConnectionRow, reason: str) -> None:
+        """The source refused the stored credentials: stop syncing until a reconnect.
+
+        Shared by syncs and by live calls (passthrough, writes) that meet the refusal first.
+        """
+        accounts = self.store.accounts
+        prev = accounts.set_status(conn_row.id, "auth_required", reason)
+        accounts.update_connection(conn_row.id, next_sync_at=None)
+        if prev is not None:  # only on the transition, not on every refused call
+            self._emit(conn_row, "connection.auth_required", {"reason": reason})
+            self._status_event(conn_row, prev, "auth_required", reason)
+
     def _finish_run(
         self,
         conn_row: ConnectionRow,
@@ -273,11 +285,7 @@ class SyncEngine:
         interval = settings.sync_interval_minutes * 60_000_000
         if auth_error is not None:
             result.status = "auth_required"
-            prev = accounts.set_status(conn_row.id, "auth_required", auth_error.message)
-            accounts.update_connection(conn_row.id, next_sync_at=None)
-            self._emit(conn_row, "connection.auth_required", {"reason": auth_error.message})
-            if prev is not None:
-                self._status_event(conn_row, prev, "auth_required", auth_error.message)
+            self.mark_auth_required(conn_row, auth_error.message)
         elif outcomes and all(
             o.error_code in (SourceUnavailable.code, "RATE_LIMIT_EXCEEDED") for o in outcomes
         ):

@@ -27,6 +27,7 @@ from plantlink import connect
 from plantlink.api.deps import Ctx, CurrentConnection
 from plantlink.api.errors import APIError, invalid_parameter
 from plantlink.connectors.base import Connector
+from plantlink.connectors.errors import AuthFailed
 from plantlink.store.accounts import ConnectionRow
 from plantlink.sync.engine import SyncEngine
 
@@ -208,7 +209,11 @@ def passthrough(body: PassthroughRequest, conn: CurrentConnection, ctx: Ctx) -> 
         )
     connector = connect.connector_for(conn.system)
     engine: SyncEngine = ctx.services["sync_engine"]
-    response = relay(engine, conn, connector, body)
+    try:
+        response = relay(engine, conn, connector, body)
+    except AuthFailed as exc:
+        engine.mark_auth_required(conn, exc.message)
+        raise
     log.info("passthrough", method=body.method, path=body.path[:200], status=response.status_code)
     headers = {**_relayed(response), "X-Plantlink-Passthrough": connector.system}
     return Response(response.content, status_code=response.status_code, headers=headers)
