@@ -168,3 +168,15 @@ def test_write_through_stores_what_a_sync_would(linked: Linked) -> None:
     stored = again.json()
     assert stored["modified_at"] == created["modified_at"], "the sync found a difference"
     assert stored["remote_data"]["id"] == int(created["remote_id"])
+
+
+def test_refused_credentials_mark_the_connection(linked: Linked) -> None:
+    with linked.control() as ctl:
+        ctl.post("/_sandbox/credentials/rotate")
+    with linked.client() as c:
+        r = c.post("/v1/work-orders", json={"title": "x"})
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "CONNECTION_AUTH_REQUIRED"
+        assert c.get("/v1/sync-status").json()["status"] == "auth_required"
+        again = c.post("/v1/work-orders", json={"title": "x"})
+    assert again.json()["error"]["code"] == "CONNECTION_AUTH_REQUIRED"

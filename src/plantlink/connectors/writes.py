@@ -21,7 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from plantlink.connectors.errors import SourceError, SourceRateLimited, SourceUnavailable
+from plantlink.connectors.errors import (
+    AuthFailed,
+    SourceError,
+    SourceRateLimited,
+    SourceUnavailable,
+)
 from plantlink.connectors.http import RateLimit
 from plantlink.model.mapped import Mapped
 
@@ -347,7 +352,7 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
 
 
 def _refused(exc: SourceError) -> bool:
-    if isinstance(exc, SourceRateLimited):
+    if isinstance(exc, SourceRateLimited | AuthFailed):
         return True
     if isinstance(exc, SourceUnavailable):
         return False
@@ -369,6 +374,8 @@ def default_classification(exc: SourceError, field_name: str | None) -> WriteErr
             details=details,
             headers=headers or {"Retry-After": "60"},
         )
+    if isinstance(exc, AuthFailed):
+        return WriteError(409, exc.code, exc.message, field=field_name, details=details)
     status = exc.status or 0
     if status == 403:
         return WriteError(
@@ -398,9 +405,6 @@ def default_classification(exc: SourceError, field_name: str | None) -> WriteErr
             field=field_name,
             details=details,
         )
-    code = exc.code if exc.code in ("SOURCE_UNAVAILABLE", "CONNECTION_AUTH_REQUIRED") else None
-    if code == "CONNECTION_AUTH_REQUIRED":
-        return WriteError(409, code, exc.message, field=field_name, details=details)
-    if code == "SOURCE_UNAVAILABLE":
-        return WriteError(503, code, exc.message, field=field_name, details=details)
+    if isinstance(exc, SourceUnavailable):
+        return WriteError(503, exc.code, exc.message, field=field_name, details=details)
     return WriteError(502, "SOURCE_ERROR", exc.message, field=field_name, details=details)

@@ -122,7 +122,13 @@ class WriteService:
             except SourceError as exc:  # a read the pipeline made (checks, read-back)
                 error = default_classification(exc, None)
                 error.dirty = progress.dirty
+                if error.code == "CONNECTION_AUTH_REQUIRED":
+                    self.sync_engine.mark_auth_required(req.conn, exc.message)
                 raise error from None
+            except WriteError as exc:
+                if exc.code == "CONNECTION_AUTH_REQUIRED":
+                    self.sync_engine.mark_auth_required(req.conn, exc.message)
+                raise
 
     def spec_for(
         self, conn: ConnectionRow, model: str, operation: str
