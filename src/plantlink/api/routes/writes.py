@@ -178,10 +178,23 @@ _PARAMETERS = [
 ]
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its ``$defs`` references inlined (OpenAPI has no ``$defs``)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def _body_schema(spec: ModelSpec) -> dict[str, Any]:
+    schema = write_model(spec.name).model_json_schema()
     return {
         "required": True,
-        "content": {"application/json": {"schema": write_model(spec.name).model_json_schema()}},
+        "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
     }
 
 
