@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -10,11 +11,14 @@ import structlog
 
 from plantlink.core.timeutil import now_us
 from plantlink.store import Store
+from plantlink.store.housekeeping import purge_expired
 from plantlink.sync import schedule
 from plantlink.sync.engine import SyncEngine
 from plantlink.sync.schedule import RunRequest
 
 log = structlog.get_logger(__name__)
+#: Expired link sessions and codes are purged this often.
+PURGE_EVERY_SECONDS = 3600
 
 
 class EmbeddedDispatcher:
@@ -35,6 +39,7 @@ class EmbeddedDispatcher:
         self._lock = threading.Lock()
         self._poll = poll
         self._thread: threading.Thread | None = None
+        self._next_purge = 0.0
 
     def request_sync(
         self, connection_id: str, models: list[str] | None, full: bool, trigger: str
@@ -69,6 +74,9 @@ class EmbeddedDispatcher:
             self._wake.clear()
 
     def _tick(self) -> None:
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+            purge_expired(self.store)
         for req in schedule.due_connections(self.store.engine):
             with self._lock:
                 if req.connection_id in self._running:

@@ -40,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from plantlink.core.config import Settings
 from plantlink.store import Store
+from plantlink.store.housekeeping import purge_expired
 from plantlink.sync import schedule
 from plantlink.sync.engine import SyncEngine
 from plantlink.webhooks import events
@@ -56,6 +57,7 @@ SYNC_TASK = "plantlink.sync_connection"
 SCHEDULE_TASK = "plantlink.schedule_due_syncs"
 DELIVER_TASK = "plantlink.deliver_webhooks"
 RETRY_STALLED_TASK = "plantlink.retry_stalled_jobs"
+PURGE_TASK = "plantlink.purge_links"
 
 #: Deliveries one ``deliver_webhooks`` job attempts before it lets the next tick go on.
 DELIVERIES_PER_JOB = 100
@@ -106,6 +108,8 @@ def build_app(settings: Settings, *, worker: bool, pool_size: int = 4) -> App:
         task = app.task(name=name, queue=queue, pass_context=True)(func)
         # The queueing lock keeps a backlog of ticks from piling up behind a slow one.
         app.periodic(cron=cron, periodic_id=name, queueing_lock=name)(task)
+    purge = app.task(name=PURGE_TASK, queue=MAINTENANCE_QUEUE, pass_context=True)(purge_links)
+    app.periodic(cron="17 * * * *", periodic_id=PURGE_TASK, queueing_lock=PURGE_TASK)(purge)
     return app
 
 
@@ -219,6 +223,13 @@ def schedule_due_syncs(context: JobContext, timestamp: int) -> int:
     LAST_TICK.set_to_current_time()
     JOBS.labels(SCHEDULE_TASK, "done").inc()
     return queued
+
+
+def purge_links(context: JobContext, timestamp: int) -> int:
+    """Hourly: delete link sessions and codes expired more than a day ago."""
+    purged = purge_expired(_runtime(context).store)
+    JOBS.labels(PURGE_TASK, "done").inc()
+    return purged.link_codes + purged.link_sessions
 
 
 def deliver_webhooks(context: JobContext, timestamp: int) -> int:
