@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -128,12 +129,23 @@ def po_body(conn: Conn, lines: int = 2) -> dict[str, Any]:
     return body
 
 
-def writable_text_field(spec: dict[str, Any], op: str) -> str:
+def a_change(spec: dict[str, Any], op: str = "update") -> tuple[str, str]:
+    """A plain field this system lets ``op`` write, with a new value for it."""
     props = spec["schema"][op]["properties"]
     for name in ("notes", "description", "title", "name"):
         if name in props:
-            return name
-    raise AssertionError(f"no writable text field in {sorted(props)}")
+            return name, f"Conformance {uuid.uuid4().hex[:6]}"
+    for name in ("expected_delivery_date", "due_at"):
+        if name in props:
+            soon = (datetime.now(UTC) + timedelta(days=45)).date()
+            return name, soon.isoformat() if name.endswith("date") else f"{soon}T08:00:00Z"
+    raise AssertionError(f"no plain writable field in {sorted(props)}")
+
+
+def same(field: str, stored: Any, sent: str) -> bool:
+    if field.endswith("_at") and stored:
+        return bool(datetime.fromisoformat(stored) == datetime.fromisoformat(sent))
+    return bool(stored == sent)
 
 
 def status_path(spec: dict[str, Any], start_remote: str) -> list[str]:
@@ -209,10 +221,10 @@ def test_po_created_with_lines_updated_and_taken_through_its_statuses(wconn: Con
     assert created["id"] in {d["id"] for d in listed["data"]}
 
     spec = meta(wconn, PO)
-    text = writable_text_field(spec, "update")
-    r = write(wconn, "PATCH", PO, {text: "Deliver to gate 4"}, created["id"])
+    name, value = a_change(spec)
+    r = write(wconn, "PATCH", PO, {name: value}, created["id"])
     assert r.status_code == 200, r.text
-    assert r.json()["data"][text] == "Deliver to gate 4"
+    assert same(name, r.json()["data"][name], value)
     assert r.json()["data"]["modified_at"] > created["modified_at"]
     first = created["lines"][0]
     r = write(wconn, "PATCH", PO, {"lines": [{"id": first["id"], "quantity": "7"}]}, created["id"])
@@ -288,11 +300,9 @@ def test_illegal_transition_and_locked_content_are_invalid_state(wconn: Conn) ->
     else:
         raise AssertionError(f"no locked status on the path {path}")
     stamp = {r["key"]: r["updated_at"] for r in wconn.sandbox_records(model)}
-    text = writable_text_field(spec, "update")
-    err = error(
-        write(wconn, "PATCH", model, {text: "too late"}, created["id"]), 409, "INVALID_STATE"
-    )
-    assert err["details"]["field"] == text
+    name, value = a_change(spec)
+    err = error(write(wconn, "PATCH", model, {name: value}, created["id"]), 409, "INVALID_STATE")
+    assert err["details"]["field"] == name
     assert {r["key"]: r["updated_at"] for r in wconn.sandbox_records(model)} == stamp
 
 
@@ -370,23 +380,31 @@ def test_a_source_business_rule_keeps_the_source_message(clean: Conn) -> None:
 
 def test_a_failed_follow_up_call_is_undone(clean: Conn) -> None:
     """A create that needs a status call after it: when that call is refused the new
-    record is removed again and the response says exactly what happened."""
+    record is removed again and the response says exactly what happened. A system that
+    only creates in its initial status refuses the request before writing anything."""
     conn = clean
-    status = meta(conn, PO)["status"]
-    body = po_body(conn, 1)
-    before = live_keys(conn, PO)
-    later = [s for s in status["on_create"] if s != status["on_create"][0]]
-    if not later:  # the system only creates in its initial status: asking more is refused
-        err = error(write(conn, "POST", PO, {**body, "status": "received"}), 409, "INVALID_STATE")
+    model = next(m for m in status_models(conn))
+    status = meta(conn, model)["status"]
+    with_steps = [m for m in status_models(conn) if len(meta(conn, m)["status"]["on_create"]) > 1]
+    before = {m: live_keys(conn, m) for m in (PO, WO)}
+    if not with_steps:
+        later = next(s for s in status["values"] if s not in status["on_create"])
+        body = {**new_body(conn, model), "status": later}
+        err = error(write(conn, "POST", model, body), 409, "INVALID_STATE")
         assert err["details"]["field"] == "status"
-        assert live_keys(conn, PO) == before
+        assert {m: live_keys(conn, m) for m in (PO, WO)} == before
         return
-    conn.control_post("/_sandbox/permissions", {"deny": ["purchase_orders:status"]})
-    err = error(write(conn, "POST", PO, {**body, "status": later[-1]}), 403, "PERMISSION_DENIED")
-    details = err["details"]
-    assert details["compensated"] is True and details["source_changed"] is False
-    assert [s["ok"] for s in details["steps"]] == [True, False, True]
-    assert live_keys(conn, PO) == before
+    for model in with_steps:
+        status = meta(conn, model)["status"]
+        later = status["on_create"][-1]
+        conn.control_post("/_sandbox/permissions", {"deny": [f"{model}:status"]})
+        body = {**new_body(conn, model), "status": later}
+        err = error(write(conn, "POST", model, body), 403, "PERMISSION_DENIED")
+        details = err["details"]
+        assert details["compensated"] is True and details["source_changed"] is False
+        assert [s["ok"] for s in details["steps"]] == [True, False, True]
+        assert details["field"] == "status"
+    assert {m: live_keys(conn, m) for m in (PO, WO)} == before
 
 
 def test_write_rate_limit(api: Api, wsandbox: SandboxServer) -> None:
@@ -418,13 +436,13 @@ def test_dry_run_checks_everything_and_writes_nothing(wconn: Conn) -> None:
     error(write(wconn, "POST", PO, ghost, dry_run=True), 422, "INVALID_REFERENCE")
     created = write(wconn, "POST", PO, po_body(wconn, 1)).json()["data"]
     stamp = {r["key"]: r["updated_at"] for r in wconn.sandbox_records(PO)}
-    text = writable_text_field(meta(wconn, PO), "update")
-    r = write(wconn, "PATCH", PO, {text: "dry"}, created["id"], dry_run=True)
+    name, value = a_change(meta(wconn, PO))
+    r = write(wconn, "PATCH", PO, {name: value}, created["id"], dry_run=True)
     assert r.status_code == 200, r.text
     assert r.json()["plan"]["calls"]
     assert {r["key"]: r["updated_at"] for r in wconn.sandbox_records(PO)} == stamp
     with wconn.client() as c:
-        assert c.get(f"/v1/purchase-orders/{created['id']}").json()[text] != "dry"
+        assert not same(name, c.get(f"/v1/purchase-orders/{created['id']}").json()[name], value)
     assert live_keys(wconn, PO) == before | {created["remote_id"]}
 
 
@@ -497,9 +515,9 @@ def test_work_order_create_and_update(wconn: Conn) -> None:
     assert live_keys(wconn, WO) - before == {created["remote_id"]}
     if "title" in body:
         assert created["title"] == body["title"]
-    text = writable_text_field(spec, "update")
-    r = write(wconn, "PATCH", WO, {text: "Belt worn; replaced"}, created["id"])
+    name, value = a_change(spec)
+    r = write(wconn, "PATCH", WO, {name: value}, created["id"])
     assert r.status_code == 200, r.text
-    assert r.json()["data"][text] == "Belt worn; replaced"
+    assert same(name, r.json()["data"][name], value)
     err = error(write(wconn, "PATCH", WO, {"number": "X-1"}, created["id"]), 422, "FIELD_READ_ONLY")
     assert err["details"]["field"] == "number"

@@ -251,8 +251,10 @@ class WriteContext:
     connection_id: str
     idempotency_key: str | None = None
     dry_run: bool = False
-    #: Unified field path → the source field(s) it was sent as (for error mapping).
+    #: Source field path → the unified field path it carries (for error mapping).
     sent_fields: dict[str, str] = field(default_factory=dict)
+    #: What ``prepare`` looked up in the source for planning (defaults, ETags, tokens).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 class ConnectorWriter(abc.ABC, Generic[ClientT]):
@@ -286,6 +288,17 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
     def exists(self, client: ClientT, connection_id: str, model: str, remote_id: str) -> bool:
         """Whether the source has the record (references the synced copy does not know)."""
         return self.fetch(client, connection_id, model, remote_id) is not None
+
+    def prepare(
+        self,
+        client: ClientT,
+        model: str,
+        body: dict[str, Any],
+        current: Fetched | None,
+        ctx: WriteContext,
+    ) -> None:
+        """Look up what planning needs from the source (into ``ctx.state``), e.g. the
+        organizational defaults a purchase order inherits. Runs for dry runs too."""
 
     @abc.abstractmethod
     def plan_create(self, model: str, body: dict[str, Any], ctx: WriteContext) -> WritePlan:

@@ -308,6 +308,7 @@ class WriteService:
             current = self._current(writer, client, req, spec)
             self._check_state(spec, current, body)
         resolved = self._resolve_refs(connector, writer, client, conn, spec, body, current)
+        writer.prepare(client, req.model, resolved, current, wctx)
         if req.operation == "create":
             plan = writer.plan_create(req.model, resolved, wctx)
         else:
