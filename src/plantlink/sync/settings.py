@@ -24,5 +24,8 @@ class ConnectionSettings(BaseModel):
     rate_limit: RateLimitSetting | None = None
     #: Override the connector's write limit (writes per window through the API).
     write_rate_limit: RateLimitSetting | None = None
+    #: Source fields a connector fills in on writes when the unified body cannot say them
+    #: (e.g. SAP ``CompanyCode``, ``PurchasingOrganization``, ``PurchasingGroup``).
+    write_defaults: dict[str, str] = Field(default_factory=dict)
     request_timeout_seconds: float = Field(default=30, gt=0, le=300)
     max_attempts: int = Field(default=6, ge=1, le=20)

@@ -301,6 +301,8 @@ class WriteService:
     ) -> WriteResult:
         conn = req.conn
         wctx = WriteContext(conn.id, req.idempotency_key, req.dry_run)
+        settings = ConnectionSettings.model_validate(conn.settings)
+        wctx.state["write_defaults"] = dict(settings.write_defaults)
         if body.get("custom_fields"):
             self._check_custom_fields(writer, client, spec, body["custom_fields"])
         current: Fetched | None = None
