@@ -180,3 +180,14 @@ def test_refused_credentials_mark_the_connection(linked: Linked) -> None:
         assert c.get("/v1/sync-status").json()["status"] == "auth_required"
         again = c.post("/v1/work-orders", json={"title": "x"})
     assert again.json()["error"]["code"] == "CONNECTION_AUTH_REQUIRED"
+
+
+def test_a_part_write_refreshes_its_stock_rows(linked: Linked) -> None:
+    """Inventory records come from the same source record as the part: they follow it."""
+    with linked.client() as c:
+        stock = c.get("/v1/inventory", params={"page_size": 1}).json()["data"][0]
+        r = c.patch(f"/v1/parts/{stock['part_id']}", json={"unit_cost": "77.25"})
+        assert r.status_code == 200, r.text
+        rows = c.get("/v1/inventory", params={"part_id": stock["part_id"]}).json()["data"]
+    assert rows and all(row["unit_cost"] == "77.25" for row in rows)
+    assert all(row["modified_at"] > stock["modified_at"] for row in rows)

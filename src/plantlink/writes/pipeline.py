@@ -609,31 +609,44 @@ class WriteService:
         model: str,
         remote_id: str,
     ) -> Any:
-        """Read the record back as a sync would and store it with the sync's stamping."""
+        """Read the record back as a sync would and store it with the sync's stamping.
+
+        Records of other models the same source record yields (MaintainX stock rows of a
+        part: ``inventory``) are stored too, so they agree with it.
+        """
         fetched = writer.fetch(client, conn.id, model, remote_id, exact=True)
         if fetched is None:
             return None
-        items = [m for m in fetched.records if m.model == model]
-        if not items:
+        connector = get_connector(conn.system)
+        supported = connector.models if connector is not None else (model,)
+        by_model: dict[str, list[Any]] = {}
+        for item in fetched.records:
+            if item.model in supported:
+                by_model.setdefault(item.model, []).append(item)
+        main = by_model.get(model)
+        if not main:
             return None
+        results = {}
         with write_connection(self.store.engine) as db:
             stamp = take_stamp(db, conn.id)
-            result = upsert(db, conn.id, items, stamp)
-            state.adjust_records(db, conn.id, model, result.live_delta)
-        if result.changed and self.sync_engine.on_event is not None:
-            payload = {
-                "connection_id": conn.id,
-                "model": MODELS[model].path,
-                "created": result.created,
-                "updated": result.updated,
-                "deleted": 0,
-                "modified_after": format_us(stamp - 1),
-                "trigger": "write",
-            }
-            try:
-                self.sync_engine.on_event(conn.organization_id, "records.changed", payload)
-            except Exception:  # an event sink never fails a write
-                log.exception("event_sink_failed", event="records.changed")
-        record_id = stable_id(conn.id, model, items[0].remote_id)
+            for name, items in by_model.items():
+                results[name] = upsert(db, conn.id, items, stamp)
+                state.adjust_records(db, conn.id, name, results[name].live_delta)
+        for name, result in results.items():
+            if result.changed and self.sync_engine.on_event is not None:
+                payload = {
+                    "connection_id": conn.id,
+                    "model": MODELS[name].path,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "deleted": 0,
+                    "modified_after": format_us(stamp - 1),
+                    "trigger": "write",
+                }
+                try:
+                    self.sync_engine.on_event(conn.organization_id, "records.changed", payload)
+                except Exception:  # an event sink never fails a write
+                    log.exception("event_sink_failed", event="records.changed")
+        record_id = stable_id(conn.id, model, main[0].remote_id)
         found = get_record(self.store.engine, conn.id, model, record_id)
         return None if found is None else orjson.loads(found[0])

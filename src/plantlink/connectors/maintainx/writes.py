@@ -353,6 +353,9 @@ class MaintainXWriter(ConnectorWriter[MaintainXClient]):
         stream = next(s for s in STREAMS if s.model == model)
         ctx = MapContext(connection_id, lookups)
         records = [m for m in stream.map(raw, ctx) if m.model == model]
+        if model == "parts":  # a part's stock rows are inventory records
+            stock = next(s for s in STREAMS if s.model == "inventory")
+            records += [m for m in stock.map(raw, ctx) if m.model == "inventory"]
         status = raw.get("status") if isinstance(raw.get("status"), str) else None
         return Fetched(str(raw["id"]), raw, records, status)
 
