@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from plantlink.connectors.base import MapContext, Mapper, Page, ReadPlan, Stream
 from plantlink.connectors.errors import SourceError
@@ -86,6 +86,39 @@ def string_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def json_literal(value: Any) -> str:
+    """A JSON value of an entity as a URI literal of its EDM type (V2 JSON tells the type
+    of dates by their shape: ``/Date(ms)/`` Edm.DateTime, ``/Date(ms+0000)/`` offset)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    match = _DATE.match(text)
+    if match is None:
+        return string_literal(text)
+    moment = parse_date(text)
+    assert moment is not None
+    stamp = f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}"
+    return f"datetimeoffset'{stamp}Z'" if match.group(2) else f"datetime'{stamp}'"
+
+
+def keyset_filter(order: tuple[str, ...], row: dict[str, Any]) -> str:
+    """Entities after ``row`` in ``$orderby`` order (all ascending, ending with the key).
+
+    ``f1 ge v1 and (f1 gt v1 or (f1 eq v1 and f2 gt v2) or …)``: the leading range lets
+    the server use its index on ``f1`` (the change time), the rest breaks ties.
+    """
+    values = [json_literal(row.get(f)) for f in order]
+    terms = []
+    for i, name in enumerate(order):
+        equal = [f"{order[j]} eq {values[j]}" for j in range(i)]
+        terms.append("(" + " and ".join([*equal, f"{name} gt {values[i]}"]) + ")")
+    return f"{order[0]} ge {values[0]} and ({' or '.join(terms)})"
+
+
 def query_string(params: dict[str, str]) -> str:
     """Percent-encode like SAP's own links (``%20`` for spaces, never ``+``)."""
     return "&".join(f"{k}={quote(v, safe=URI_SAFE)}" for k, v in params.items())
@@ -136,6 +169,10 @@ class ODataStream(Stream[ODataClient]):
     """One entity set read with ``$filter``/``$orderby``/``$expand``, following ``__next``.
 
     ``since_filter`` makes the stream incremental (the filter for ``ReadPlan.since``).
+    ``page_size`` pages by ``$top`` plus a keyset on ``orderby`` (which must end with the
+    key): it works whether or not the service pages by itself (``__next`` is followed
+    when sent), never skips or repeats an entity that does not change during the
+    listing, and needs no server state, so a page token (the next URL) stays valid.
     ``key_set``/``key_fields``/``key_of`` list just the keys (``$select``) for cheap
     reconciliation: deletions show without re-reading every record.
     """
@@ -152,6 +189,8 @@ class ODataStream(Stream[ODataClient]):
     key_fields: tuple[str, ...] = ()
     key_of: Callable[[dict[str, Any]], str] | None = None
     key_since_filter: Callable[[datetime], str] | None = None
+    page_size: int | None = None
+    key_page_size: int = 1000
     cursor_field: str | None = None
     reconcile: bool = True
     overlap_seconds: float = 300.0
@@ -177,17 +216,39 @@ class ODataStream(Stream[ODataClient]):
             params["$select"] = ",".join(self.select)
         return params
 
-    def pages(self, client: ODataClient, url: str) -> Iterator[Page]:
+    def pages(
+        self,
+        client: ODataClient,
+        entity_set: str,
+        params: dict[str, str],
+        order: tuple[str, ...],
+        page_size: int | None,
+        resume: str | None = None,
+    ) -> Iterator[Page]:
+        """Pages of ``entity_set`` for the first request's ``params``, from ``resume`` on."""
+        first = {**params, "$top": str(page_size)} if page_size else params
+        url = resume or client.collection_url(self.service, entity_set, first)
         while True:
             rows, nxt, source_time = client.get_page(url)
+            if nxt is None and page_size and rows and order:
+                top = dict(parse_qsl(urlsplit(url).query)).get("$top")
+                if top is not None and len(rows) >= int(top):
+                    after = keyset_filter(order, rows[-1])
+                    base = params.get("$filter")
+                    query = {
+                        **first,
+                        "$filter": f"({base}) and {after}" if base else after,
+                    }
+                    nxt = client.collection_url(self.service, entity_set, query)
             yield Page(rows, nxt, source_time)
             if nxt is None:
                 return
             url = nxt
 
     def read(self, client: ODataClient, plan: ReadPlan) -> Iterator[Page]:
-        url = plan.resume or client.collection_url(self.service, self.entity_set, self.query(plan))
-        yield from self.pages(client, url)
+        yield from self.pages(
+            client, self.entity_set, self.query(plan), self.orderby, self.page_size, plan.resume
+        )
 
     def map(self, raw: Any, ctx: MapContext) -> Iterable[Mapped]:
         return self.mapper(raw, ctx)
@@ -201,6 +262,8 @@ class ODataStream(Stream[ODataClient]):
         since_filter = self.key_since_filter or self.since_filter
         if plan.since is not None and since_filter is not None:
             params["$filter"] = since_filter(plan.since)
-        url = client.collection_url(self.service, self.key_set or self.entity_set, params)
-        for page in self.pages(client, url):
+        pages = self.pages(
+            client, self.key_set or self.entity_set, params, self.key_fields, self.key_page_size
+        )
+        for page in pages:
             yield [self.key_of(row) for row in page.records]

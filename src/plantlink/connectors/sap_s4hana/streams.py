@@ -34,6 +34,11 @@ FUNCTIONAL_LOCATION = "API_FUNCTIONALLOCATION"
 PURCHASE_ORDER = "API_PURCHASEORDER_PROCESS_SRV"
 BUSINESS_PARTNER = "API_BUSINESS_PARTNER"
 PRODUCT = "API_PRODUCT_SRV"
+#: Page sizes (``$top``): entities with deep expansions (operations and components,
+#: items and schedule lines, addresses and contacts) cost SAP Gateway far more per
+#: entity, so they come in smaller pages.
+MASTER_PAGE = 500
+DEEP_PAGE = 100
 
 
 def _key(*fields: str) -> Callable[[dict[str, Any]], str]:
@@ -77,14 +82,20 @@ class PlantStream(Stream[ODataClient]):
     )
 
     def read(self, client: ODataClient, plan: ReadPlan) -> Iterator[Page]:
-        params = {"$select": ",".join(self.FIELDS), "$orderby": "FunctionalLocation"}
-        url: str | None = client.collection_url(FUNCTIONAL_LOCATION, "FunctionalLocation", params)
+        locations = ODataStream(
+            model="sites",
+            service=FUNCTIONAL_LOCATION,
+            entity_set="FunctionalLocation",
+            mapper=mapping.site,
+            select=self.FIELDS,
+            orderby=("FunctionalLocation",),
+            page_size=MASTER_PAGE,
+        )
         plants: dict[str, dict[str, Any]] = {}
         source_time = None
-        while url is not None:
-            rows, url, page_time = client.get_page(url)
-            source_time = source_time or page_time
-            for row in rows:
+        for page in locations.read(client, ReadPlan()):
+            source_time = source_time or page.source_time
+            for row in page.records:
                 plant = mapping._text(row.get("MaintenancePlant"))
                 if plant is None:
                     continue
@@ -102,6 +113,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     PlantStream(),
     ODataStream(
         model="locations",
+        page_size=MASTER_PAGE,
         service=FUNCTIONAL_LOCATION,
         entity_set="FunctionalLocation",
         mapper=mapping.location,
@@ -113,6 +125,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     ),
     ODataStream(
         model="assets",
+        page_size=MASTER_PAGE,
         service=EQUIPMENT,
         entity_set="Equipment",
         mapper=mapping.asset,
@@ -124,6 +137,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     ),
     ODataStream(
         model="parts",
+        page_size=MASTER_PAGE,
         service=PRODUCT,
         entity_set="A_Product",
         mapper=mapping.part,
@@ -136,6 +150,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     ),
     ODataStream(
         model="vendors",
+        page_size=DEEP_PAGE,
         service=BUSINESS_PARTNER,
         entity_set="A_BusinessPartner",
         mapper=mapping.vendor,
@@ -156,6 +171,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     ),
     ODataStream(
         model="work_orders",
+        page_size=DEEP_PAGE,
         service=MAINTENANCE_ORDER,
         entity_set="MaintenanceOrder",
         mapper=mapping.work_order,
@@ -171,6 +187,7 @@ STREAMS: tuple[Stream[Any], ...] = (
     ),
     ODataStream(
         model="purchase_orders",
+        page_size=DEEP_PAGE,
         service=PURCHASE_ORDER,
         entity_set="A_PurchaseOrder",
         mapper=mapping.purchase_order,
