@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, ms, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from pyodata.v2.model import MetadataBuilder
+
 from tests.sandbox.sap_inventory import INVENTORY, Sap, start
 
 EDM = "{http://schemas.microsoft.com/ado/2008/09/edm}"

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, ms, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"

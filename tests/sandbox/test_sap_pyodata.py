@@ -8,6 +8,7 @@ from decimal import Decimal
 import pyodata
 import pytest
 import requests
+
 from tests.sandbox.sap_inventory import ROOT, Sap, start
 
 

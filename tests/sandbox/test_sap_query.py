@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, at, ms, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"

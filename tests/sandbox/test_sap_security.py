@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from tests.sandbox.sap_inventory import ROOT, Sap, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, start
 
 SERVICE = "/API_MAINTENANCEORDER"

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, ms, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"

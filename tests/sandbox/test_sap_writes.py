@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.sandbox.sap_inventory import Sap, ms, start
 
 MO = "/API_MAINTENANCEORDER/MaintenanceOrder"
