@@ -117,6 +117,19 @@ def test_demo_answers_curl(tmp_path: Path) -> None:
             timeout=30,
         ).json()
         assert wo["data"]
+        # SAP is connected alongside MaintainX and its records arrive
+        sap = re.search(r"sap_s4hana token\s+(plk_conn_[A-Za-z0-9_\-]+)", text)
+        assert sap, text
+        auth = {"Authorization": f"Bearer {sap.group(1)}"}
+        base = f"http://127.0.0.1:{port}/v1"
+        assert httpx.get(f"{base}/connection", headers=auth, timeout=30).json()["system"] == (
+            "sap_s4hana"
+        )
+        for path in ("work-orders", "assets", "sites", "purchase-orders", "vendors", "parts"):
+            body = httpx.get(f"{base}/{path}", headers=auth, timeout=30).json()
+            assert body["data"], (path, body)
+        sites = httpx.get(f"{base}/sites", headers=auth, timeout=30).json()["data"]
+        assert {s["code"] for s in sites} == {"1010", "1020", "1710"}
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -6,8 +6,9 @@ from typing import Any
 
 from plantlink.connectors.base import Connector
 from plantlink.connectors.maintainx import CONNECTOR as MAINTAINX
+from plantlink.connectors.sap_s4hana import CONNECTOR as SAP_S4HANA
 
-CONNECTORS: dict[str, Connector[Any]] = {c.system: c for c in (MAINTAINX,)}
+CONNECTORS: dict[str, Connector[Any]] = {c.system: c for c in (MAINTAINX, SAP_S4HANA)}
 
 
 def get_connector(system: str) -> Connector[Any] | None:
