@@ -548,6 +548,11 @@ class SapWriter(ConnectorWriter[SapClient]):
                 values["Plant"] = next(
                     (str(it.get("Plant")) for it in items.values() if it.get("Plant")), None
                 )
+                delivery = line.get("expected_delivery_date") or body.get("expected_delivery_date")
+                if delivery is not None:
+                    values["to_ScheduleLine"] = {
+                        "results": [{"ScheduleLineDeliveryDate": _json_date(delivery)}]
+                    }
                 calls.append(
                     SourceCall(
                         "POST",
@@ -577,9 +582,18 @@ class SapWriter(ConnectorWriter[SapClient]):
                     )
                 )
         if body.get("expected_delivery_date") is not None:
+            own = {
+                line.get("remote_id")
+                for line in body.get("lines") or ()
+                if line.get("expected_delivery_date") is not None
+            }
             calls.extend(
                 self._schedule_calls(
-                    current, number, list(items), body["expected_delivery_date"], None
+                    current,
+                    number,
+                    [n for n in items if n not in own],
+                    body["expected_delivery_date"],
+                    None,
                 )
             )
         return WritePlan(model, "update", calls, number, None, spec.transaction)
