@@ -191,3 +191,22 @@ def test_a_part_write_refreshes_its_stock_rows(linked: Linked) -> None:
         rows = c.get("/v1/inventory", params={"part_id": stock["part_id"]}).json()["data"]
     assert rows and all(row["unit_cost"] == "77.25" for row in rows)
     assert all(row["modified_at"] > stock["modified_at"] for row in rows)
+
+
+def test_a_write_announces_records_changed(linked: Linked) -> None:
+    with linked.admin() as admin:
+        hook = admin.post(
+            "/v1/admin/webhooks",
+            json={"url": "http://127.0.0.1:9/hook", "events": ["records.changed"]},
+        ).json()
+    with linked.client() as c:
+        created = c.post("/v1/vendors", json={"name": "Hook Supplies"}).json()["data"]
+    with linked.admin() as admin:
+        rows = admin.get(f"/v1/admin/webhooks/{hook['id']}/deliveries").json()["data"]
+    payloads = [d["payload"]["data"] for d in rows if d["type"] == "records.changed"]
+    write = [p for p in payloads if p.get("trigger") == "write"]
+    assert write and write[0]["model"] == "vendors" and write[0]["created"] == 1
+    assert write[0]["connection_id"] == linked.connection_id
+    with linked.client() as c:  # reading from the announced point finds the record
+        listed = c.get("/v1/vendors", params={"modified_after": write[0]["modified_after"]})
+    assert created["id"] in {v["id"] for v in listed.json()["data"]}
