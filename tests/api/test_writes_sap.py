@@ -125,3 +125,41 @@ def test_modifying_passthrough_carries_a_csrf_token(sap: Linked) -> None:
         timeout=30,
     ).json()["d"]
     assert check["SystemStatusText"].startswith("REL")
+
+
+def test_equipment_create_and_change(sap: Linked) -> None:
+    with sap.client() as c:
+        installed = next(
+            a
+            for a in c.get("/v1/assets", params={"page_size": 100}).json()["data"]
+            if a["location_id"]
+        )
+        location = c.get(f"/v1/locations/{installed['location_id']}").json()
+        r = c.post(
+            "/v1/assets",
+            json={
+                "name": "Booster pump P-12",
+                "location_id": location["id"],
+                "manufacturer": "KSB",
+                "model": "Etanorm 50",
+                "serial_number": "SN-4411",
+                "installed_on": "2026-01-15",
+            },
+        )
+        assert r.status_code == 201, r.text
+        asset = r.json()["data"]
+        assert asset["remote_id"].endswith("/9999-12-31")
+        assert (asset["location_id"], asset["manufacturer"], asset["model"]) == (
+            location["id"],
+            "KSB",
+            "Etanorm 50",
+        )
+        assert asset["installed_on"] == "2026-01-15"
+        r = c.patch(f"/v1/assets/{asset['id']}", json={"name": "Booster pump P-12A"})
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]["name"] == "Booster pump P-12A"
+        r = c.patch(f"/v1/assets/{asset['id']}", json={"model": "x" * 21})
+        assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "model"
+        r = c.post("/v1/assets", json={"name": "x", "location_id": "NO-SUCH-FL"})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_REFERENCE"
+        assert r.json()["error"]["details"]["field"] == "location_id"

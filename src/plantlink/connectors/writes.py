@@ -344,7 +344,11 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
             outcome.steps.append(Step(label, call.purpose, status, True))
             outcome.dirty = True
             if index == 0 and plan.operation == "create":
-                outcome.remote_id = self.created_id(call, body)
+                try:
+                    outcome.remote_id = self.created_id(call, body)
+                except SourceError as exc:  # created, but we cannot tell which record
+                    outcome.error = default_classification(exc, None)
+                    return outcome
         return outcome
 
     def _compensate(

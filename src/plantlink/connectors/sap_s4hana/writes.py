@@ -95,6 +95,8 @@ ITEM_FIELDS = {
 }
 REFERENCE_FIELDS = {
     "Supplier": "vendor_id",
+    "FunctionalLocationLabelName": "location_id",
+    "SuperordinateEquipment": "parent_id",
     "Equipment": "asset_id",
     "FunctionalLocation": "location_id",
     "MaintenancePlanningPlant": "site_id",
@@ -145,6 +147,30 @@ SPECS = WriteSpecs(
                 "closed and deleted orders cannot be changed; a deletion flag cannot be "
                 "taken back through plantlink",
                 "operations, components and costs are not written here",
+            ),
+        ),
+        "assets": ModelWriteSpec(
+            "assets",
+            create=True,
+            update=True,
+            fields=(
+                FieldRule("name", required=True, note="EquipmentName, at most 40 characters"),
+                FieldRule("code", note="TechnicalObjectSortCode, at most 25 characters"),
+                FieldRule("location_id", note="installs the equipment at that functional location"),
+                FieldRule("site_id", note="the maintenance plant"),
+                FieldRule("parent_id", note="the superordinate equipment"),
+                FieldRule("category", note="TechnicalObjectType"),
+                FieldRule("criticality", note="ABC indicator, one character"),
+                FieldRule("manufacturer", note="at most 30 characters"),
+                FieldRule("model", note="ManufacturerPartTypeName, at most 20 characters"),
+                FieldRule("serial_number", note="ManufacturerSerialNumber"),
+                FieldRule("installed_on", note="start-up date"),
+            ),
+            transaction="one POST Equipment, or one PATCH of its current time slice with If-Match",
+            limitations=(
+                "the equipment category is the connection's write_defaults EquipmentCategory "
+                "(default M, machines)",
+                "status (installation, deletion flags) is not written here",
             ),
         ),
         "purchase_orders": ModelWriteSpec(
@@ -198,8 +224,8 @@ SPECS = WriteSpecs(
     limitations=(
         "SAP's OData V2 APIs have no idempotency mechanism: plantlink's Idempotency-Key is "
         "enforced by plantlink alone",
-        "vendors (A_Supplier) are not creatable through the API; equipment, functional "
-        "locations and products are read-only here",
+        "vendors (A_Supplier) are not creatable through the API; functional locations and "
+        "products are read-only here",
     ),
 )
 
@@ -412,6 +438,13 @@ class SapWriter(ConnectorWriter[SapClient]):
 
     def plan_create(self, model: str, body: dict[str, Any], ctx: WriteContext) -> WritePlan:
         spec = SPECS.models[model]
+        if model == "assets":
+            payload = self._equipment_payload(body, ctx)
+            defaults = ctx.state.get("write_defaults") or {}
+            payload["EquipmentCategory"] = defaults.get("EquipmentCategory", "M")
+            url = f"{SERVICE_ROOT}/{EQUIPMENT}/Equipment"
+            call = SourceCall("POST", url, payload, "create the equipment")
+            return WritePlan(model, "create", [call], None, None, spec.transaction)
         if model == "work_orders":
             payload = self._order_payload(body, ctx, creating=True)
             url = f"{SERVICE_ROOT}/{MAINTENANCE_ORDER}/MaintenanceOrder"
@@ -460,6 +493,35 @@ class SapWriter(ConnectorWriter[SapClient]):
         ctx.state.setdefault("items", []).append((i, dict(item)))
         return item
 
+    def _equipment_payload(self, body: dict[str, Any], ctx: WriteContext) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for unified, source, limit in (
+            ("name", "EquipmentName", 40),
+            ("code", "TechnicalObjectSortCode", 25),
+            ("category", "TechnicalObjectType", 10),
+            ("criticality", "ABCIndicator", 1),
+            ("manufacturer", "AssetManufacturerName", 30),
+            ("model", "ManufacturerPartTypeName", 20),
+            ("serial_number", "ManufacturerSerialNumber", 30),
+        ):
+            if unified in body:
+                out[source] = _text(body[unified], unified, limit)
+                ctx.sent_fields[source] = unified
+        refs = (
+            ("location_id", "FunctionalLocationLabelName", lambda v: v),
+            ("site_id", "MaintenancePlant", lambda v: v),
+            ("parent_id", "SuperordinateEquipment", _equipment),
+        )
+        for unified, source, convert in refs:
+            if unified in body:
+                value = body[unified]
+                out[source] = None if value is None else convert(value)
+                ctx.sent_fields[source] = unified
+        if "installed_on" in body:
+            out["OperationStartDate"] = _json_date(body["installed_on"])
+            ctx.sent_fields["OperationStartDate"] = "installed_on"
+        return out
+
     def _order_payload(
         self, body: dict[str, Any], ctx: WriteContext, *, creating: bool
     ) -> dict[str, Any]:
@@ -499,6 +561,24 @@ class SapWriter(ConnectorWriter[SapClient]):
     ) -> WritePlan:
         spec = SPECS.models[model]
         calls: list[SourceCall] = []
+        if model == "assets":
+            number, _, valid_to = current.remote_id.partition("/")
+            url = (
+                f"{SERVICE_ROOT}/{EQUIPMENT}/Equipment(Equipment='{number}',"
+                f"ValidityEndDate=datetime'{valid_to or mapping.CURRENT_SLICE}T00:00:00')"
+            )
+            payload = self._equipment_payload(body, ctx)
+            if payload:
+                calls.append(
+                    SourceCall(
+                        "PATCH",
+                        url,
+                        payload,
+                        "change the fields sent (MERGE)",
+                        headers={"If-Match": CURRENT_ETAG},
+                    )
+                )
+            return WritePlan(model, "update", calls, current.remote_id, None, spec.transaction)
         if model == "work_orders":
             content = {k: v for k, v in body.items() if k != "status"}
             if content:
@@ -718,6 +798,8 @@ class SapWriter(ConnectorWriter[SapClient]):
 
     def created_id(self, call: SourceCall, body: Any) -> str:
         d = body.get("d") if isinstance(body, dict) else None
+        if isinstance(d, dict) and d.get("Equipment"):
+            return mapping.equipment_key(d)
         for key in ("MaintenanceOrder", "PurchaseOrder"):
             if isinstance(d, dict) and d.get(key):
                 return str(d[key])
