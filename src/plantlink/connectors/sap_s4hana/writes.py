@@ -797,12 +797,15 @@ class SapWriter(ConnectorWriter[SapClient]):
             return status, body
 
     def created_id(self, call: SourceCall, body: Any) -> str:
+        """The new entity's key, by the entity set the call created it in."""
         d = body.get("d") if isinstance(body, dict) else None
-        if isinstance(d, dict) and d.get("Equipment"):
-            return mapping.equipment_key(d)
-        for key in ("MaintenanceOrder", "PurchaseOrder"):
-            if isinstance(d, dict) and d.get(key):
-                return str(d[key])
+        entity_set = call.path.rsplit("/", 1)[-1]
+        if isinstance(d, dict):
+            if entity_set == "Equipment" and d.get("Equipment"):
+                return mapping.equipment_key(d)
+            key = {"MaintenanceOrder": "MaintenanceOrder", "A_PurchaseOrder": "PurchaseOrder"}
+            if entity_set in key and d.get(key[entity_set]):
+                return str(d[key[entity_set]])
         raise SourceError(f"{call.method} {call.path} answered without the new key")
 
     def classify(self, exc: SourceError, call: SourceCall, ctx: WriteContext) -> WriteError:
