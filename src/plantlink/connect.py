@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from plantlink.connectors.base import Connector, SourceAccount
 from plantlink.connectors.errors import AuthFailed, SourceError
-from plantlink.connectors.http import PoliteClient, RetryPolicy
+from plantlink.connectors.http import PoliteClient, RetryPolicy, limiter_storage
 from plantlink.connectors.registry import CONNECTORS, get_connector
 from plantlink.store import Store
 from plantlink.store.accounts import ConnectionRow
@@ -113,13 +113,22 @@ def public_credentials(connector: Connector[Any], credentials: dict[str, Any]) -
     return {k: v for k, v in credentials.items() if k not in secret}
 
 
-def check_credentials(connector: Connector[Any], credentials: dict[str, Any]) -> SourceAccount:
-    """One live call to the source; AuthFailed/unreachable become a ConnectError."""
+def check_credentials(
+    connector: Connector[Any],
+    credentials: dict[str, Any],
+    settings: ConnectionSettings | None = None,
+    rate_limit_storage: str = "",
+) -> SourceAccount:
+    """One live call to the source; AuthFailed/unreachable become a ConnectError.
+
+    It counts against the connection's own rate-limit window, like the sync it precedes.
+    """
     opts = connector.http_options(credentials)
     with PoliteClient(
         system=connector.system,
         limiter_key=f"{connector.system}|{connector.limiter_identity(credentials)}",
-        rate_limit=connector.rate_limit,
+        rate_limit=(settings or ConnectionSettings()).source_rate_limit(connector.rate_limit),
+        storage=limiter_storage(rate_limit_storage),
         timeout=15,
         retry=RetryPolicy(attempts=2, wait_initial=0.2, wait_max=1, timeout=30),
         **opts,
@@ -149,7 +158,12 @@ def create_connection(
     connector = connector_for(system)
     creds = clean_credentials(connector, credentials)
     cleaned_settings = clean_settings(settings or {})
-    check_credentials(connector, creds)
+    check_credentials(
+        connector,
+        creds,
+        ConnectionSettings.model_validate(cleaned_settings),
+        store.rate_limit_storage,
+    )
     row, token = store.accounts.create_connection(org_id, system, name, creds, cleaned_settings)
     return Connected(row, token)
 
@@ -157,7 +171,12 @@ def create_connection(
 def reconnect(store: Store, conn: ConnectionRow, credentials: dict[str, Any]) -> Connected:
     connector = connector_for(conn.system)
     creds = clean_credentials(connector, credentials)
-    check_credentials(connector, creds)
+    check_credentials(
+        connector,
+        creds,
+        ConnectionSettings.model_validate(conn.settings),
+        store.rate_limit_storage,
+    )
     token = store.accounts.reconnect(conn.id, creds)
     row = store.accounts.get_connection(conn.id)
     assert row is not None

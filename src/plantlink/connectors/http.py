@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +68,38 @@ class _Retryable(Exception):
         self.wait = wait
 
 
+#: Sources count our requests as they arrive, in windows of their own clock. A request
+#: sent the instant the oldest one leaves our window may still land in the source's
+#: previous window (the oldest took longer to arrive), so every request also keeps this
+#: much distance from the one ``limit`` places before it. ``limits`` counts whole
+#: seconds only (and must, for its Redis storage), hence this small in-process guard.
+ARRIVAL_MARGIN_SECONDS = 0.05
+
+
+class _ArrivalGuard:
+    """Per limiter key, the send times of the last ``limit`` requests of this process."""
+
+    def __init__(self) -> None:
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, limit: int, per_seconds: float) -> float:
+        """Seconds until a request may go without crowding the source's window."""
+        with self._lock:
+            sent = self._sent.get(key)
+            if sent is None or len(sent) < limit:
+                return 0.0
+            return sent[0] + per_seconds + ARRIVAL_MARGIN_SECONDS - time.monotonic()
+
+    def record(self, key: str, limit: int) -> None:
+        with self._lock:
+            sent = self._sent.get(key)
+            if sent is None or sent.maxlen != limit:
+                sent = self._sent[key] = deque(maxlen=limit)
+            sent.append(time.monotonic())
+
+
+_guard = _ArrivalGuard()
 _storages: dict[str, Storage] = {}
 _storages_lock = threading.Lock()
 
@@ -171,11 +204,19 @@ class PoliteClient:
             time.sleep(pause)
         if self._limit is None:
             return
-        while not self._limiter.hit(self._limit, self._key):
+        amount, per = self._limit.amount, self._limit.get_expiry()
+        while True:
+            wait = _guard.wait(self._key, amount, per)
+            if wait > 0:
+                self._too_long(wait)
+                time.sleep(wait)
+            if self._limiter.hit(self._limit, self._key):
+                break
             stats = self._limiter.get_window_stats(self._limit, self._key)
             wait = max(stats.reset_time - time.time(), 0.005)
             self._too_long(wait)
             time.sleep(min(wait, 5.0))
+        _guard.record(self._key, amount)
 
     def _send_once(self, method: str, url: str, kw: dict[str, Any]) -> httpx.Response:
         self._wait_for_slot()

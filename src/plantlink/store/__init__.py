@@ -17,6 +17,8 @@ class Store:
     engine: Engine
     accounts: Accounts
     url: str
+    #: Where source rate-limit windows live (``limits`` storage URI; "" = this process).
+    rate_limit_storage: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -29,7 +31,12 @@ class Store:
             migrate(url)
         engine = make_engine(url)
         cipher = CredentialCipher(settings.resolved_secret_key())
-        return cls(engine=engine, accounts=Accounts(engine, cipher), url=url)
+        return cls(
+            engine=engine,
+            accounts=Accounts(engine, cipher),
+            url=url,
+            rate_limit_storage=settings.rate_limit_storage,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -21,7 +21,7 @@ from sqlalchemy import insert, update
 
 from plantlink.connectors.base import Connector, MapContext, ReadPlan, Stream
 from plantlink.connectors.errors import AuthFailed, SourceError, SourceRejected, SourceUnavailable
-from plantlink.connectors.http import PoliteClient, RateLimit, RetryPolicy, limiter_storage
+from plantlink.connectors.http import PoliteClient, RetryPolicy, limiter_storage
 from plantlink.connectors.registry import get_connector
 from plantlink.core import metrics
 from plantlink.core.timeutil import format_us, from_us, now_us, parse_instant, to_us
@@ -131,9 +131,7 @@ class SyncEngine:
         """
         creds = self.store.accounts.credentials(conn_row.id)
         settings = ConnectionSettings.model_validate(conn_row.settings)
-        limit = connector.rate_limit
-        if settings.rate_limit is not None:
-            limit = RateLimit(settings.rate_limit.requests, settings.rate_limit.per_seconds)
+        limit = settings.source_rate_limit(connector.rate_limit)
         opts = connector.http_options(creds)
         headers = {**opts.pop("headers", {}), "X-Plantlink-Connection": conn_row.id}
         if run_id:

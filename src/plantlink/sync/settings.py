@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from plantlink.connectors.http import RateLimit
+
 
 class RateLimitSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -29,3 +31,10 @@ class ConnectionSettings(BaseModel):
     write_defaults: dict[str, str] = Field(default_factory=dict)
     request_timeout_seconds: float = Field(default=30, gt=0, le=300)
     max_attempts: int = Field(default=6, ge=1, le=20)
+
+    def source_rate_limit(self, default: RateLimit | None) -> RateLimit | None:
+        """The limit every call to this connection's source counts against: syncs, the
+        credential check, writes and passthrough share one window."""
+        if self.rate_limit is None:
+            return default
+        return RateLimit(self.rate_limit.requests, self.rate_limit.per_seconds)
