@@ -1,0 +1,289 @@
+"""plantlink benchmarks (issue 8): ``make bench`` or ``python -m bench.run [NAME ...]``.
+
+    python -m bench.run                          # everything, full size (~20 min)
+    python -m bench.run throughput memory        # a selection
+    python -m bench.run --quick                  # small sizes, a smoke run
+    python -m bench.run --no-write incremental   # print, do not append to RESULTS.md
+
+Benchmarks: throughput (initial sync vs dlt vs the store-nothing ceiling), utilization
+(latency- and rate-limit-bound sync), incremental (1,000 changes over growing stores),
+read_api (wrk against the list endpoint and a bare Starlette endpoint), memory (peak RSS
+of a large initial sync). Needs PostgreSQL (``PLANTLINK_TEST_PG``), ``wrk`` for
+read_api and the ``bench`` extra (dlt) for throughput. Results are appended to
+``bench/RESULTS.md`` as one dated section per run; raw JSON goes to ``bench/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.harness import (
+    PAGE_SIZE,
+    ROOT,
+    Sandboxes,
+    commit,
+    database,
+    load_average,
+    machine,
+    run_child,
+)
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+OUT = ROOT / "bench" / "out"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    #: Work orders of the initial-sync throughput runs.
+    throughput: int
+    #: Requests per second the sandbox (and the connection) allow in the utilization run,
+    #: and how many pages that run reads.
+    utilization_rate: int
+    utilization_pages: int
+    #: Stored work orders of the incremental runs; up to ``seed_above`` they come from a
+    #: real initial sync, above it the store is filled directly (``bench.seed``).
+    incremental: tuple[int, ...]
+    changes: int
+    seed_above: int
+    #: Stored work orders behind the read API, and seconds per wrk run.
+    read_records: int
+    read_seconds: int
+    #: Work orders of the memory run's initial sync.
+    memory: int
+
+
+FULL = Sizes(
+    throughput=200_000,
+    utilization_rate=10,
+    utilization_pages=150,
+    incremental=(10_000, 100_000, 1_000_000),
+    changes=1_000,
+    seed_above=10_000,
+    read_records=1_000_000,
+    read_seconds=15,
+    memory=1_000_000,
+)
+QUICK = Sizes(
+    throughput=4_000,
+    utilization_rate=10,
+    utilization_pages=20,
+    incremental=(1_000, 4_000, 10_000),
+    changes=100,
+    seed_above=1_000,
+    read_records=10_000,
+    read_seconds=3,
+    memory=10_000,
+)
+
+
+@dataclass
+class Section:
+    """One benchmark's outcome: markdown for RESULTS.md and the raw numbers."""
+
+    name: str
+    markdown: list[str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    sizes: Sizes
+    sandboxes: Sandboxes
+    work_dir: Path
+    dlt: bool = True
+    #: Stores filled by ``seed`` this run, by size (shared by incremental and read_api).
+    seeded: dict[int, Any] = field(default_factory=dict)
+
+
+def _rate(records: float, seconds: float) -> float:
+    return records / seconds if seconds > 0 else 0.0
+
+
+def _fmt(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _target(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+# -- 1. initial-sync throughput ---------------------------------------------------------
+
+
+def bench_throughput(ctx: Context) -> Section:
+    n = ctx.sizes.throughput
+    sb = ctx.sandboxes.get(n, seed=1)
+    creds = sb.credentials
+    rows: list[dict[str, Any]] = []
+
+    def measured(label: str, store: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+        sb.control("POST", "/_sandbox/reset-stats")
+        res = run_child(kind, spec)
+        stats = sb.control("GET", "/_sandbox/stats")
+        d = res.data
+        if kind == "sync":
+            records = d["models"]["work_orders"]["created"]
+            stored = d["stored"]["work_orders"]
+        elif kind == "dlt":
+            records = d["rows"].get("work_orders", 0)
+            stored = d["stored"]
+        else:
+            records = d["records"]
+            stored = 0
+        row = {
+            "label": label,
+            "store": store,
+            "records": records,
+            "stored": stored,
+            "seconds": d["seconds"],
+            "records_per_second": _rate(records, d["seconds"]),
+            "requests": stats["requests"],
+            "max_rss_mb": res.max_rss_mb,
+            "cpu_ms_per_1k": 1000 * res.cpu_seconds / max(records, 1) * 1000,
+            "detail": d,
+        }
+        print(f"  {label:<22} {store:<10} {row['records_per_second']:>8.0f} records/s", flush=True)
+        rows.append(row)
+        return row
+
+    ceiling = measured("ceiling (store nothing)", "-", "ceiling", {"credentials": creds})
+    ours: dict[str, dict[str, Any]] = {}
+    theirs: dict[str, dict[str, Any]] = {}
+    for kind in ("sqlite", "postgresql"):
+        with database(kind, ctx.work_dir) as url:
+            ours[kind] = measured("plantlink", kind, "sync", {"db_url": url, "credentials": creds})
+        if ctx.dlt:
+            with database(kind, ctx.work_dir) as url:
+                theirs[kind] = measured(
+                    "dlt",
+                    kind,
+                    "dlt",
+                    {
+                        "destination": kind,
+                        "url": url,
+                        "credentials": creds,
+                        "work_dir": str(ctx.work_dir / "dlt"),
+                    },
+                )
+    md = [
+        f"### 1. Initial-sync throughput ({_fmt(n)} work orders, page size {PAGE_SIZE})",
+        "",
+        "Sandbox in its own process on loopback; each pull in a fresh child process and a",
+        "fresh database. Rates are work orders stored (or, for the ceiling, fetched, parsed",
+        "and mapped) per second of the pull's wall time.",
+        "",
+        "| pull | store | records | seconds | records/s | source requests | peak RSS MB | CPU ms / 1k records |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        md.append(
+            f"| {r['label']} | {r['store']} | {_fmt(r['stored'] or r['records'])} | "
+            f"{r['seconds']:.1f} | {_fmt(r['records_per_second'])} | {r['requests']} | "
+            f"{r['max_rss_mb']:.0f} | {r['cpu_ms_per_1k']:.0f} |"
+        )
+    md.append("")
+    ratios: dict[str, dict[str, float]] = {}
+    for kind, o in ours.items():
+        vs_ceiling = o["records_per_second"] / ceiling["records_per_second"]
+        ratios[kind] = {"vs_ceiling": vs_ceiling}
+        line = f"- {kind}: plantlink = {vs_ceiling:.0%} of the ceiling (target >= 70%: {_target(vs_ceiling >= 0.7)})"
+        if kind in theirs:
+            vs_dlt = o["records_per_second"] / max(theirs[kind]["records_per_second"], 1e-9)
+            ratios[kind]["vs_dlt"] = vs_dlt
+            line += f"; {vs_dlt:.2f}x dlt (target >= 3x: {_target(vs_dlt >= 3)})"
+        md.append(line)
+        if o["stored"] != n:
+            md.append(f"  - plantlink stored {o['stored']} of {n} work orders")
+    for kind, t in theirs.items():
+        if t["stored"] != n:
+            md.append(f"- dlt ({kind}) stored {t['stored']} of {n} work orders")
+    md.append("")
+    ctx.sandboxes.drop(n, seed=1)
+    return Section("throughput", md, {"size": n, "runs": rows, "ratios": ratios})
+
+
+BENCHMARKS: dict[str, Callable[[Context], Section]] = {
+    "throughput": bench_throughput,
+}
+
+
+def run(
+    names: list[str],
+    sizes: Sizes,
+    *,
+    dlt: bool = True,
+    write: bool = True,
+    work_dir: Path | None = None,
+) -> list[Section]:
+    """Run the named benchmarks in order; append their section to RESULTS.md if ``write``."""
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}")
+    own_dir = work_dir is None
+    work = work_dir or Path(tempfile.mkdtemp(prefix="plantlink-bench-"))
+    started = datetime.now(UTC)
+    load_before = load_average()
+    sandboxes = Sandboxes(work / "logs")
+    ctx = Context(sizes, sandboxes, work, dlt=dlt)
+    sections: list[Section] = []
+    try:
+        for name in names:
+            print(f"== {name}", flush=True)
+            section = BENCHMARKS[name](ctx)
+            section.data["load_average_after"] = load_average()
+            section.markdown.append(f"Load average (1 / 5 min) after this step: {load_average()}")
+            section.markdown.append("")
+            sections.append(section)
+    finally:
+        sandboxes.stop_all()
+        for seeded in ctx.seeded.values():
+            seeded.close()
+        if own_dir:
+            shutil.rmtree(work, ignore_errors=True)
+    header = [
+        f"## Benchmark run {started.strftime('%Y-%m-%d %H:%M UTC')}"
+        + (" (quick sizes)" if sizes == QUICK else ""),
+        "",
+        f"- commit: {commit()}",
+        f"- machine: {machine()}",
+        f"- benchmarks: {', '.join(names)}; load average (1 / 5 min) at start: {load_before}",
+        "- the machine is shared with other work: compare numbers within this run, side by side",
+        "",
+    ]
+    text = "\n".join(header + [line for s in sections for line in s.markdown])
+    print(text)
+    if write:
+        OUT.mkdir(parents=True, exist_ok=True)
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        raw = {s.name: s.data for s in sections} | {"sizes": asdict(sizes)}
+        (OUT / f"results-{stamp}.json").write_text(json.dumps(raw, indent=1, default=str))
+        with RESULTS.open("a") as fh:
+            fh.write("\n" + text + "\n")
+    return sections
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--no-dlt", action="store_true", help="skip the dlt comparison")
+    args = parser.parse_args()
+    run(
+        args.names or list(BENCHMARKS),
+        QUICK if args.quick else FULL,
+        dlt=not args.no_dlt,
+        write=not args.no_write,
+    )
+
+
+if __name__ == "__main__":
+    main()
