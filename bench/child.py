@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.harness import SECRET_KEY
+
 #: A connection rate limit that never binds (the throughput runs measure the pipeline).
 UNLIMITED = {"requests": 1_000_000, "per_seconds": 1}
 
@@ -29,7 +31,7 @@ def _open_store(db_url: str) -> Any:
     settings = Settings(
         database_url=db_url,
         data_dir=Path(tempfile.mkdtemp(prefix="plantlink-bench-")),
-        secret_key="bench-secret-key-not-for-production",
+        secret_key=SECRET_KEY,
     )
     return Store.open(settings)
 
@@ -47,13 +49,18 @@ def _stored(store: Any, connection_id: str, model: str) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def new_connection(store: Any, creds: dict[str, Any], rate_limit: dict[str, Any]) -> str:
-    """An organization and a MaintainX connection (no credential check: no extra request)."""
+def new_connection(
+    store: Any, creds: dict[str, Any], rate_limit: dict[str, Any]
+) -> tuple[str, str]:
+    """An organization and a MaintainX connection (no credential check: no extra request).
+
+    Returns the connection's id and its API token.
+    """
     org, _key = store.accounts.create_organization("Bench")
-    row, _token = store.accounts.create_connection(
+    row, token = store.accounts.create_connection(
         org.id, "maintainx", "bench", creds, {"history_days": 3650, "rate_limit": rate_limit}
     )
-    return str(row.id)
+    return str(row.id), str(token)
 
 
 def sync(spec: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +70,11 @@ def sync(spec: dict[str, Any]) -> dict[str, Any]:
 
     store = _open_store(spec["db_url"])
     models = spec.get("models", ["work_orders"])
-    connection_id = spec.get("connection_id") or new_connection(
-        store, spec["credentials"], spec.get("rate_limit", UNLIMITED)
-    )
+    connection_id, token = spec.get("connection_id"), None
+    if connection_id is None:
+        connection_id, token = new_connection(
+            store, spec["credentials"], spec.get("rate_limit", UNLIMITED)
+        )
     engine = SyncEngine(store)
     started = time.perf_counter()
     result = engine.run(RunRequest(connection_id, models=models))
@@ -82,6 +91,7 @@ def sync(spec: dict[str, Any]) -> dict[str, Any]:
     }
     out = {
         "connection_id": connection_id,
+        "token": token,
         "status": result.status,
         "seconds": seconds,
         "requests": result.requests,

@@ -29,6 +29,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("PLANTLINK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PLANTLINK = str(Path(sys.executable).with_name("plantlink"))
+#: The key every bench store is opened with (stored credentials are encrypted with it).
+SECRET_KEY = "bench-secret-key-not-for-production"
 #: MaintainX's page size (the vendor's maximum ``limit``), used by us and by dlt alike.
 PAGE_SIZE = 200
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,13 +96,24 @@ class Section:
 
 
 @dataclass
+class StoredSet:
+    """A PostgreSQL store holding one connection's work orders, kept for the whole run."""
+
+    url: str
+    connection_id: str
+    token: str
+    how: str
+
+
+@dataclass
 class Context:
     sizes: Sizes
     sandboxes: Sandboxes
     work_dir: Path
+    stack: ExitStack
     dlt: bool = True
-    #: Stores filled by ``seed`` this run, by size (shared by incremental and read_api).
-    seeded: dict[int, Any] = field(default_factory=dict)
+    #: Stores by work-order count (memory's, incremental's, read_api's), shared in a run.
+    stores: dict[int, StoredSet] = field(default_factory=dict)
 
 
 def _rate(records: float, seconds: float) -> float:
@@ -210,8 +223,225 @@ def bench_throughput(ctx: Context) -> Section:
     return Section("throughput", md, {"size": n, "runs": rows, "ratios": ratios})
 
 
+# -- 2. latency- and rate-limit-bound utilization ---------------------------------------
+
+
+def bench_utilization(ctx: Context) -> Section:
+    rate, pages = ctx.sizes.utilization_rate, ctx.sizes.utilization_pages
+    n = pages * PAGE_SIZE
+    sb = ctx.sandboxes.get(n, seed=3)
+    creds = sb.credentials
+    sb.control("POST", "/_sandbox/latency", {"ms": 50})
+    sb.control("POST", "/_sandbox/rate-limit", {"requests": rate, "per_seconds": 1})
+    sb.control("POST", "/_sandbox/reset-stats")
+    with database("sqlite", ctx.work_dir) as url:
+        res = run_child(
+            "sync",
+            {
+                "db_url": url,
+                "credentials": creds,
+                "rate_limit": {"requests": rate, "per_seconds": 1},
+            },
+        )
+    stats = sb.control("GET", "/_sandbox/stats")
+    sb.calm()
+    d = res.data
+    records = d["models"]["work_orders"]["created"]
+    achieved = _rate(records, d["seconds"])
+    utilization = achieved / (rate * PAGE_SIZE)
+    throttled = int(stats["by_status"].get("429", 0))
+    ok = utilization >= 0.9 and throttled <= 1
+    md = [
+        "### 2. Latency-bound utilization",
+        "",
+        f"Sandbox latency 50 ms per request, sandbox rate limit {rate} requests/s (fixed",
+        f"window) and the connection's rate limit set to {rate} requests/s; initial sync of",
+        f"{_fmt(n)} work orders into SQLite.",
+        "",
+        "| records | seconds | records/s | ceiling R x page | utilization | source requests | 429s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {_fmt(records)} | {d['seconds']:.1f} | {_fmt(achieved)} | {_fmt(rate * PAGE_SIZE)} | "
+        f"{utilization:.2f} | {stats['requests']} | {throttled} |",
+        "",
+        f"Target utilization >= 0.9 with <= 1 429: {_target(ok)}.",
+        "",
+    ]
+    ctx.sandboxes.drop(n, seed=3)
+    return Section(
+        "utilization",
+        md,
+        {
+            "rate": rate,
+            "records": records,
+            "seconds": d["seconds"],
+            "utilization": utilization,
+            "requests": stats["requests"],
+            "429": throttled,
+        },
+    )
+
+
+# -- 5. memory ---------------------------------------------------------------------------
+
+
+def bench_memory(ctx: Context) -> Section:
+    """Peak RSS of a large initial sync; its PostgreSQL store is kept for later steps."""
+    n = ctx.sizes.memory
+    sb = ctx.sandboxes.get(n, seed=2)
+    url = ctx.stack.enter_context(database("postgresql", ctx.work_dir))
+    res = run_child("sync", {"db_url": url, "credentials": sb.credentials})
+    d = res.data
+    stored = d["stored"]["work_orders"]
+    ctx.stores[n] = StoredSet(url, d["connection_id"], d["token"], "initial sync (memory run)")
+    ok = res.max_rss_mb < 300
+    md = [
+        f"### 5. Memory: initial sync of {_fmt(n)} work orders (PostgreSQL)",
+        "",
+        "| stored | seconds | records/s | peak RSS of the sync process (ru_maxrss) |",
+        "| ---: | ---: | ---: | ---: |",
+        f"| {_fmt(stored)} | {d['seconds']:.0f} | {_fmt(_rate(stored, d['seconds']))} | "
+        f"{res.max_rss_mb:.0f} MB |",
+        "",
+        f"Target < 300 MB: {_target(ok)}.",
+        "",
+    ]
+    return Section(
+        "memory",
+        md,
+        {"size": n, "stored": stored, "seconds": d["seconds"], "max_rss_mb": res.max_rss_mb},
+    )
+
+
+# -- 3. incremental cost ----------------------------------------------------------------
+
+
+def _stored_set(ctx: Context, size: int, seed: int) -> StoredSet:
+    """A PostgreSQL store mirroring sandbox (size, seed): synced for small sizes, else seeded."""
+    if size in ctx.stores:
+        return ctx.stores[size]
+    sb = ctx.sandboxes.get(size, seed=seed)
+    url = ctx.stack.enter_context(database("postgresql", ctx.work_dir))
+    if size <= ctx.sizes.seed_above:
+        d = run_child("sync", {"db_url": url, "credentials": sb.credentials}).data
+        made = StoredSet(url, d["connection_id"], d["token"], "initial sync")
+    else:
+        d = run_child(
+            "seed", {"db_url": url, "credentials": sb.credentials, "sandbox_url": sb.base_url}
+        ).data
+        made = StoredSet(url, d["connection_id"], d["token"], f"seeded in {d['seconds']:.0f} s")
+    ctx.stores[size] = made
+    return made
+
+
+def bench_incremental(ctx: Context) -> Section:
+    changes = ctx.sizes.changes
+    minimum = math.ceil(changes / PAGE_SIZE) + 1
+    rows: list[dict[str, Any]] = []
+    for size in ctx.sizes.incremental:
+        stored = _stored_set(ctx, size, seed=2)
+        sb = ctx.sandboxes.get(size, seed=2)
+        sb.control("POST", "/_sandbox/mutate", {"entity": "work_orders", "count": changes})
+        sb.control("POST", "/_sandbox/reset-stats")
+        res = run_child("sync", {"db_url": stored.url, "connection_id": stored.connection_id})
+        stats = sb.control("GET", "/_sandbox/stats")
+        o = res.data["models"]["work_orders"]
+        row = {
+            "size": size,
+            "stored_by": stored.how,
+            "seconds": res.data["seconds"],
+            "requests": stats["requests"],
+            "by_path": stats["by_path"],
+            "created": o["created"],
+            "updated": o["updated"],
+            "unchanged": o["unchanged"],
+            "status": res.data["status"],
+        }
+        print(f"  {size:>9} stored: {row['seconds']:.2f} s, {row['requests']} requests", flush=True)
+        rows.append(row)
+        if size != ctx.sizes.memory:
+            ctx.sandboxes.drop(size, seed=2)
+    base = rows[0]["seconds"]
+    md = [
+        f"### 3. Incremental cost: {_fmt(changes)} changed work orders (PostgreSQL)",
+        "",
+        f"The sandbox changes {_fmt(changes)} work orders, then one incremental sync of the",
+        "work-order model runs in a fresh process. Minimum source requests for the model:",
+        f"ceil({changes}/{PAGE_SIZE}) + 1 = {minimum}. Larger stores are filled directly with",
+        "records mirroring the sandbox (see `bench/seed.py`); the incremental sync is the real",
+        "one against the real sandbox.",
+        "",
+        "| stored work orders | stored by | seconds | x smallest | source requests | minimum | updated | created | unchanged |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        md.append(
+            f"| {_fmt(r['size'])} | {r['stored_by']} | {r['seconds']:.2f} | "
+            f"{r['seconds'] / base:.2f} | {r['requests']} | {minimum} | {r['updated']} | "
+            f"{r['created']} | {r['unchanged']} |"
+        )
+    ratio = rows[-1]["seconds"] / base
+    md += [
+        "",
+        f"Requests by path (largest store): `{json.dumps(rows[-1]['by_path'])}`.",
+        "",
+        f"Target: time at {_fmt(rows[-1]['size'])} <= 1.3x time at {_fmt(rows[0]['size'])}: "
+        f"{ratio:.2f}x, {_target(ratio <= 1.3)}.",
+        "",
+    ]
+    return Section(
+        "incremental", md, {"changes": changes, "minimum": minimum, "runs": rows, "ratio": ratio}
+    )
+
+
+# -- 4. read API --------------------------------------------------------------------------
+
+
+def bench_read_api(ctx: Context) -> Section:
+    from bench.readapi import compare
+
+    n = ctx.sizes.read_records
+    stored = _stored_set(ctx, n, seed=2)
+    rounds = compare(stored, ctx.sizes.read_seconds, ctx.work_dir)
+    ours = [r for r in rounds if r["endpoint"] == "plantlink"]
+    bare = [r for r in rounds if r["endpoint"] == "bare"]
+
+    def mean(rs: list[dict[str, Any]], key: str) -> float:
+        return sum(r[key] for r in rs) / len(rs)
+
+    ratio = mean(ours, "requests_per_second") / max(mean(bare, "requests_per_second"), 1e-9)
+    md = [
+        f"### 4. Read API over {_fmt(n)} stored work orders (PostgreSQL)",
+        "",
+        "`GET /v1/work-orders?modified_after=…&page_size=100` (every request a full page via",
+        "the modified index) under `wrk` (1 thread, 8 connections, "
+        f"{ctx.sizes.read_seconds} s a round), alternating",
+        "`plantlink serve` (one uvicorn process) and a bare Starlette endpoint running the same",
+        "query in the same process model (`bench/bare.py`).",
+        "",
+        "| round | endpoint | requests/s | p50 ms | p99 ms | requests | errors |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rounds:
+        md.append(
+            f"| {r['round']} | {r['endpoint']} | {r['requests_per_second']:.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['requests']} | {r['errors']} |"
+        )
+    md += [
+        "",
+        f"plantlink = {ratio:.0%} of the bare endpoint's requests/s (mean of the rounds); "
+        f"target >= 70%: {_target(ratio >= 0.7)}.",
+        "",
+    ]
+    return Section("read_api", md, {"size": n, "rounds": rounds, "ratio": ratio})
+
+
+#: In the order a full run runs them (memory's store is reused by the two after it).
 BENCHMARKS: dict[str, Callable[[Context], Section]] = {
     "throughput": bench_throughput,
+    "utilization": bench_utilization,
+    "memory": bench_memory,
+    "incremental": bench_incremental,
+    "read_api": bench_read_api,
 }
 
 
@@ -232,7 +462,8 @@ def run(
     started = datetime.now(UTC)
     load_before = load_average()
     sandboxes = Sandboxes(work / "logs")
-    ctx = Context(sizes, sandboxes, work, dlt=dlt)
+    stack = ExitStack()
+    ctx = Context(sizes, sandboxes, work, stack, dlt=dlt)
     sections: list[Section] = []
     try:
         for name in names:
@@ -244,8 +475,7 @@ def run(
             sections.append(section)
     finally:
         sandboxes.stop_all()
-        for seeded in ctx.seeded.values():
-            seeded.close()
+        stack.close()
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
     header = [
