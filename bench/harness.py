@@ -182,7 +182,10 @@ def run_child(kind: str, spec: dict[str, Any], timeout: float = 3600) -> ChildRe
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = Path(fh.name)
     log = out.with_suffix(".log")
-    env = {**os.environ, "PLANTLINK_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    # ROOT first (the bench package); a PYTHONPATH given to the run comes next, so
+    # ``PYTHONPATH=/some/other/checkout/src`` measures another plantlink (before/after).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PLANTLINK_LOG_LEVEL": "WARNING", "PYTHONPATH": path}
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.child", kind, json.dumps(spec), str(out)],

@@ -18,7 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -187,7 +190,7 @@ def bench_throughput(ctx: Context) -> Section:
                     },
                 )
     md = [
-        f"### 1. Initial-sync throughput ({_fmt(n)} work orders, page size {PAGE_SIZE})",
+        f"## 1. Initial-sync throughput ({_fmt(n)} work orders, page size {PAGE_SIZE})",
         "",
         "Sandbox in its own process on loopback; each pull in a fresh child process and a",
         "fresh database. Rates are work orders stored (or, for the ceiling, fetched, parsed",
@@ -252,7 +255,7 @@ def bench_utilization(ctx: Context) -> Section:
     throttled = int(stats["by_status"].get("429", 0))
     ok = utilization >= 0.9 and throttled <= 1
     md = [
-        "### 2. Latency-bound utilization",
+        "## 2. Latency-bound utilization",
         "",
         f"Sandbox latency 50 ms per request, sandbox rate limit {rate} requests/s (fixed",
         f"window) and the connection's rate limit set to {rate} requests/s; initial sync of",
@@ -295,7 +298,7 @@ def bench_memory(ctx: Context) -> Section:
     ctx.stores[n] = StoredSet(url, d["connection_id"], d["token"], "initial sync (memory run)")
     ok = res.max_rss_mb < 300
     md = [
-        f"### 5. Memory: initial sync of {_fmt(n)} work orders (PostgreSQL)",
+        f"## 5. Memory: initial sync of {_fmt(n)} work orders (PostgreSQL)",
         "",
         "| stored | seconds | records/s | peak RSS of the sync process (ru_maxrss) |",
         "| ---: | ---: | ---: | ---: |",
@@ -362,7 +365,7 @@ def bench_incremental(ctx: Context) -> Section:
             ctx.sandboxes.drop(size, seed=2)
     base = rows[0]["seconds"]
     md = [
-        f"### 3. Incremental cost: {_fmt(changes)} changed work orders (PostgreSQL)",
+        f"## 3. Incremental cost: {_fmt(changes)} changed work orders (PostgreSQL)",
         "",
         f"The sandbox changes {_fmt(changes)} work orders, then one incremental sync of the",
         "work-order model runs in a fresh process. Minimum source requests for the model:",
@@ -410,7 +413,7 @@ def bench_read_api(ctx: Context) -> Section:
 
     ratio = mean(ours, "requests_per_second") / max(mean(bare, "requests_per_second"), 1e-9)
     md = [
-        f"### 4. Read API over {_fmt(n)} stored work orders (PostgreSQL)",
+        f"## 4. Read API over {_fmt(n)} stored work orders (PostgreSQL)",
         "",
         "`GET /v1/work-orders?modified_after=…&page_size=100` (every request a full page via",
         "the modified index) under `wrk` (1 thread, 8 connections, "
@@ -452,6 +455,7 @@ def run(
     dlt: bool = True,
     write: bool = True,
     work_dir: Path | None = None,
+    label: str = "",
 ) -> list[Section]:
     """Run the named benchmarks in order; append their section to RESULTS.md if ``write``."""
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -479,10 +483,16 @@ def run(
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
     header = [
-        f"## Benchmark run {started.strftime('%Y-%m-%d %H:%M UTC')}"
-        + (" (quick sizes)" if sizes == QUICK else ""),
+        f"# Benchmark run {started.strftime('%Y-%m-%d %H:%M UTC')}"
+        + (" (quick sizes)" if sizes == QUICK else "")
+        + (f": {label}" if label else ""),
         "",
         f"- commit: {commit()}",
+        *(
+            [f"- plantlink measured from PYTHONPATH={os.environ['PYTHONPATH']}"]
+            if os.environ.get("PYTHONPATH")
+            else []
+        ),
         f"- machine: {machine()}",
         f"- benchmarks: {', '.join(names)}; load average (1 / 5 min) at start: {load_before}",
         "- the machine is shared with other work: compare numbers within this run, side by side",
@@ -506,12 +516,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt comparison")
+    parser.add_argument("--label", default="", help="a note for the results header")
     args = parser.parse_args()
+    # A terminated run still stops its sandboxes and drops its databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run(
         args.names or list(BENCHMARKS),
         QUICK if args.quick else FULL,
         dlt=not args.no_dlt,
         write=not args.no_write,
+        label=args.label,
     )
 
 
