@@ -464,6 +464,7 @@ def run(
     own_dir = work_dir is None
     work = work_dir or Path(tempfile.mkdtemp(prefix="plantlink-bench-"))
     started = datetime.now(UTC)
+    measured_commit = commit()  # the tree measured (not whatever it is when we finish)
     load_before = load_average()
     sandboxes = Sandboxes(work / "logs")
     stack = ExitStack()
@@ -487,7 +488,7 @@ def run(
         + (" (quick sizes)" if sizes == QUICK else "")
         + (f": {label}" if label else ""),
         "",
-        f"- commit: {commit()}",
+        f"- commit: {measured_commit}",
         *(
             [f"- plantlink measured from PYTHONPATH={os.environ['PYTHONPATH']}"]
             if os.environ.get("PYTHONPATH")
