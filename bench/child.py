@@ -150,8 +150,35 @@ def seed(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def sync_each(spec: dict[str, Any]) -> dict[str, Any]:
+    """One run per model, in turn, on an existing connection: requests and time per model."""
+    from plantlink.connectors.maintainx import CONNECTOR
+    from plantlink.sync.engine import SyncEngine
+    from plantlink.sync.schedule import RunRequest
+
+    store = _open_store(spec["db_url"])
+    engine = SyncEngine(store)
+    out: dict[str, Any] = {}
+    for model in CONNECTOR.models:
+        started = time.perf_counter()
+        result = engine.run(RunRequest(spec["connection_id"], models=[model]))
+        o = result.models[model]
+        out[model] = {
+            "seconds": time.perf_counter() - started,
+            "requests": result.requests,
+            "status": o.status,
+            "changed": o.changed,
+            "unchanged": o.result.unchanged,
+            "stored": _stored(store, spec["connection_id"], model),
+            "incremental": bool(CONNECTOR.stream(model) and CONNECTOR.stream(model).incremental),  # type: ignore[union-attr]
+        }
+    store.close()
+    return {"models": out}
+
+
 KINDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "sync": sync,
+    "sync_each": sync_each,
     "ceiling": ceiling,
     "dlt": dlt_sync,
     "seed": seed,
