@@ -28,10 +28,9 @@ def _open_store(db_url: str) -> Any:
     from plantlink.core.config import Settings
     from plantlink.store import Store
 
+    # Nothing is written to the data directory with an explicit database URL.
     settings = Settings(
-        database_url=db_url,
-        data_dir=Path(tempfile.mkdtemp(prefix="plantlink-bench-")),
-        secret_key=SECRET_KEY,
+        database_url=db_url, data_dir=Path(tempfile.gettempdir()), secret_key=SECRET_KEY
     )
     return Store.open(settings)
 

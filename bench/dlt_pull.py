@@ -62,6 +62,7 @@ def run_pipeline(
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
+    dest: Any
     if destination == "sqlite":
         dest = dlt.destinations.sqlalchemy(credentials=url)
     else:
@@ -75,16 +76,18 @@ def run_pipeline(
         destination=dest,
         dataset_name="maintainx",
         pipelines_dir=str(Path(work_dir) / "dlt-pipelines"),
-        progress=None,
     )
     source = rest_api_source(source_config(credentials))  # type: ignore[arg-type]
     started = time.perf_counter()
     pipeline.run(source)
     seconds = time.perf_counter() - started
     trace = pipeline.last_trace
+    assert trace is not None
     steps = {s.step: (s.finished_at - s.started_at).total_seconds() for s in trace.steps}
     normalize = trace.last_normalize_info
     rows = dict(normalize.row_counts) if normalize else {}
     with pipeline.sql_client() as client:
-        stored = client.execute_sql("SELECT count(*) FROM work_orders")[0][0]
+        result = client.execute_sql("SELECT count(*) FROM work_orders")
+        assert result is not None
+        stored = result[0][0]
     return {"seconds": seconds, "rows": rows, "stored": int(stored), "steps": steps}

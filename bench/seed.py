@@ -200,7 +200,7 @@ def _copy_postgres(
         cur = raw.cursor()
         for table, source in ((records, rows), (record_refs, ref_rows)):
             cols = [c.name for c in table.columns]
-            with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
                 for r in source:
                     copy.write_row([r[c] for c in cols])
         raw.commit()
