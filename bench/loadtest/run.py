@@ -342,7 +342,11 @@ def _write_results(
         "time comes on top, on the database's cores).",
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    # Keep the sections ``python -m bench.run`` appended after this one.
+    existing = RESULTS.read_text() if RESULTS.exists() else ""
+    marker = "\n# Benchmark run "
+    kept = existing[existing.index(marker) :] if marker in existing else ""
+    RESULTS.write_text("\n".join(lines) + kept)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 from plantlink.core.timeutil import parse_instant
 from plantlink.model.mapped import Mapped
@@ -47,6 +48,19 @@ def test_stable_ids_are_a_pure_function() -> None:
     assert a == stable_id("c1", "assets", "42")
     assert a != stable_id("c2", "assets", "42")
     assert a != stable_id("c1", "parts", "42")
+
+
+def test_stable_ids_stay_the_uuid5_ids_already_stored() -> None:
+    """Ids are stored and handed to clients: the fast path must keep them byte for byte."""
+    namespace = uuid.UUID("6f1d2a4e-8c1b-5f7e-9a53-3b9e1c2d4f60")
+    for cid, model, rid in [
+        ("c1", "assets", "42"),
+        ("8b7e3c1a-0000-4000-8000-000000000001", "work_orders", "WO-ä/17"),
+        ("c", "parts", ""),
+    ]:
+        expected = str(uuid.uuid5(namespace, f"{cid}\x1f{model}\x1f{rid}"))
+        assert stable_id(cid, model, rid) == expected
+        assert uuid.UUID(stable_id(cid, model, rid)).version == 5
 
 
 def test_unchanged_content_keeps_modified_at(store: Store) -> None:

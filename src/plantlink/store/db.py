@@ -21,6 +21,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 60},
             pool_size=pool_size,
             max_overflow=20,
+            # SQLite's page cache is per connection and goes cold whenever another
+            # connection wrote: hand out the most recently used connection, so a sync's
+            # page-after-page writes find their index pages still cached.
+            pool_use_lifo=True,
         )
         _configure_sqlite(engine)
         return engine
@@ -45,6 +49,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA cache_size=-65536")
+        # Checkpoint the WAL back into the database every ~20 MB instead of every ~4 MB:
+        # a sync rewrites the same index pages page after page, and each checkpoint
+        # writes them (and syncs) again. A fifth of a large initial sync on SQLite.
+        cur.execute("PRAGMA wal_autocheckpoint=5000")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +19,13 @@ import orjson
 import structlog
 from sqlalchemy import insert, update
 
-from plantlink.connectors.base import Connector, MapContext, ReadPlan, Stream
+from plantlink.connectors.base import Connector, MapContext, Page, ReadPlan, Stream
 from plantlink.connectors.errors import AuthFailed, SourceError, SourceRejected, SourceUnavailable
 from plantlink.connectors.http import PoliteClient, RetryPolicy, limiter_storage
 from plantlink.connectors.registry import get_connector
 from plantlink.core import metrics
 from plantlink.core.timeutil import format_us, from_us, now_us, parse_instant, to_us
+from plantlink.model.mapped import Mapped
 from plantlink.model.registry import MODELS
 from plantlink.store import Store
 from plantlink.store.accounts import ConnectionRow
@@ -32,6 +33,7 @@ from plantlink.store.db import write_connection
 from plantlink.store.records import UpsertResult, mark_deleted, take_stamp, upsert
 from plantlink.store.tables import connections, sync_runs
 from plantlink.sync import lease, seen, state
+from plantlink.sync.prefetch import read_ahead
 from plantlink.sync.schedule import RunRequest, request_sync
 from plantlink.sync.settings import ConnectionSettings
 
@@ -528,40 +530,49 @@ class SyncEngine:
             since=from_us(cp["since"]) if cp["since"] is not None else None, resume=cp["token"]
         )
         window = cp["window"] if not stream.incremental or cp["complete"] else None
+
+        def mapped_pages() -> Iterator[tuple[Page, list[Mapped]]]:
+            for page in stream.read(client, plan):
+                ctx = MapContext(conn_row.id, page.lookups)
+                mapped = [m for raw in page.records for m in stream.map(raw, ctx)]
+                if window is not None:
+                    mapped = [
+                        m
+                        for m in mapped
+                        if m.remote_modified_at is None
+                        or parse_instant(m.remote_modified_at) >= window
+                    ]
+                yield page, mapped
+
         pages = 0
-        for page in stream.read(client, plan):
-            if cp["listing_start"] is None:
-                start = to_us(page.source_time) if page.source_time else now_us()
-                cp["listing_start"] = start - 1_000_000
-                cp["listing_stamp"] = now_us()
-            ctx = MapContext(conn_row.id, page.lookups)
-            mapped = [m for raw in page.records for m in stream.map(raw, ctx)]
-            if window is not None:
-                mapped = [
-                    m
-                    for m in mapped
-                    if m.remote_modified_at is None or parse_instant(m.remote_modified_at) >= window
-                ]
-            with write_connection(engine) as conn:
-                lease.fence(conn, conn_row.id, self.owner)
-                stamp = take_stamp(conn, conn_row.id)
-                res = upsert(conn, conn_row.id, mapped, stamp)
-                if cp["track_seen"]:
-                    seen.add(conn, conn_row.id, model, (m.remote_id for m in mapped))
-                cp["token"] = page.next
-                cp["done"] = page.next is None
-                cp["pages"] += 1
-                cp["records"] += len(mapped)
-                state.save_page(conn, conn_row.id, model, cp, res.live_delta)
-            outcome.result.add(res)
-            pages += 1
-            for change, n in (("created", res.created), ("updated", res.updated)):
-                if n:
-                    metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
-            if self.progress is not None:
-                self.progress(model, cp["pages"], cp["records"])
-            if deadline is not None and page.next and time.monotonic() > deadline:
-                raise _BudgetSpent
+        # The next page is fetched and mapped while this one is stored (see prefetch):
+        # the database releases the GIL while it works, so the two overlap.
+        with read_ahead(mapped_pages()) as listing:
+            for page, mapped in listing:
+                if cp["listing_start"] is None:
+                    start = to_us(page.source_time) if page.source_time else now_us()
+                    cp["listing_start"] = start - 1_000_000
+                    cp["listing_stamp"] = now_us()
+                with write_connection(engine) as conn:
+                    lease.fence(conn, conn_row.id, self.owner)
+                    stamp = take_stamp(conn, conn_row.id)
+                    res = upsert(conn, conn_row.id, mapped, stamp)
+                    if cp["track_seen"]:
+                        seen.add(conn, conn_row.id, model, (m.remote_id for m in mapped))
+                    cp["token"] = page.next
+                    cp["done"] = page.next is None
+                    cp["pages"] += 1
+                    cp["records"] += len(mapped)
+                    state.save_page(conn, conn_row.id, model, cp, res.live_delta)
+                outcome.result.add(res)
+                pages += 1
+                for change, n in (("created", res.created), ("updated", res.updated)):
+                    if n:
+                        metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
+                if self.progress is not None:
+                    self.progress(model, cp["pages"], cp["records"])
+                if deadline is not None and page.next and time.monotonic() > deadline:
+                    raise _BudgetSpent
         return pages
 
     def _reconcile_keys(

@@ -8,7 +8,7 @@ import httpx
 
 from plantlink.connectors.base import BASE_URL, Connector, CredentialField, SourceAccount
 from plantlink.connectors.http import PoliteClient, RateLimit
-from plantlink.connectors.maintainx.client import MaintainXClient, rate_limit_pause
+from plantlink.connectors.maintainx.client import MaintainXClient, RateLimitWindow
 from plantlink.connectors.maintainx.streams import STREAMS
 from plantlink.connectors.maintainx.writes import WRITER
 
@@ -41,7 +41,7 @@ class MaintainXConnector(Connector[MaintainXClient]):
             "base_url": credentials["base_url"],
             "auth": _Bearer(credentials["api_key"]),
             "headers": headers,
-            "pause_hint": rate_limit_pause,
+            "pause_hint": RateLimitWindow(),
         }
 
     def client(self, http: PoliteClient, credentials: dict[str, Any]) -> MaintainXClient:

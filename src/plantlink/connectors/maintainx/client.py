@@ -34,24 +34,49 @@ def error_message(body: Any) -> str:
     return str(body)[:500]
 
 
-def rate_limit_pause(response: httpx.Response) -> float | None:
+class RateLimitWindow:
     """Hold off until the window resets once ``X-Rate-Limit-Remaining`` hits zero.
 
     ``X-Rate-Limit-Reset`` is read as epoch seconds when it looks like one, else as
-    seconds from now (the vendor documents the header, not its unit).
+    seconds from now (the vendor documents the header, not its unit). Seconds from now
+    come rounded up to whole seconds, so the value read when the window is spent can
+    overstate the wait by up to a second — a whole window when windows are short (with a
+    10 requests/s limit that halved the pace). The reset instant is a property of the
+    window, so every response of the window estimates it; the tightest (earliest)
+    estimate since the window began is the one used. Every estimate is at or after the
+    true reset, so the pause never ends early. One instance per client (it keeps state).
     """
-    remaining = response.headers.get("x-rate-limit-remaining")
-    reset = response.headers.get("x-rate-limit-reset")
-    if remaining is None or reset is None:
-        return None
-    try:
-        if int(float(remaining)) > 0:
+
+    def __init__(self) -> None:
+        self._reset_at: float | None = None
+        self._remaining: int | None = None
+
+    def __call__(self, response: httpx.Response) -> float | None:
+        remaining_text = response.headers.get("x-rate-limit-remaining")
+        reset_text = response.headers.get("x-rate-limit-reset")
+        if remaining_text is None or reset_text is None:
             return None
-        value = float(reset)
-    except ValueError:
-        return None
-    wait = value - time.time() if value > 1e9 else value
-    return max(0.0, min(wait, 120.0))
+        try:
+            remaining = int(float(remaining_text))
+            value = float(reset_text)
+        except ValueError:
+            return None
+        now = time.monotonic()
+        wait = value - time.time() if value > 1e9 else value
+        estimate = now + max(0.0, min(wait, 120.0))
+        new_window = (
+            self._reset_at is None
+            or now >= self._reset_at
+            or (self._remaining is not None and remaining > self._remaining)
+        )
+        if new_window or self._reset_at is None:
+            self._reset_at = estimate
+        else:
+            self._reset_at = min(self._reset_at, estimate)
+        self._remaining = remaining
+        if remaining > 0:
+            return None
+        return max(0.0, self._reset_at - now)
 
 
 def format_time(value: datetime) -> str:
