@@ -141,3 +141,36 @@ def test_connections_never_see_each_other(store: Store) -> None:
     _write(store, a, [_wo("1", "mine")])
     assert list_records(store.engine, b, ListQuery(model="work_orders")) == []
     assert len(list_records(store.engine, a, ListQuery(model="work_orders"))) == 1
+
+
+def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
+    """A sync page fetched before a write-through committed must not undo the write."""
+    cid = _org_conn(store)
+    newer = Mapped(
+        model="work_orders",
+        remote_id="7",
+        fields={"title": "Pump (written)", "status": "open"},
+        remote_modified_at="2024-03-01T10:00:00.500000Z",
+        raw={"id": "7", "title": "Pump (written)"},
+    )
+    older = Mapped(
+        model="work_orders",
+        remote_id="7",
+        fields={"title": "Pump", "status": "open"},
+        remote_modified_at="2024-03-01T10:00:00.000000Z",
+        raw={"id": "7", "title": "Pump"},
+    )
+    _write(store, cid, [newer])
+    res, _ = _write(store, cid, [older])
+    assert (res.updated, res.stale) == (0, 1)
+    same_time = Mapped(
+        model="work_orders",
+        remote_id="7",
+        fields={"title": "Pump (edited again)", "status": "open"},
+        remote_modified_at="2024-03-01T10:00:00.500000Z",
+        raw={"id": "7", "title": "Pump (edited again)"},
+    )
+    res, _ = _write(store, cid, [same_time])  # same source time: content decides
+    assert res.updated == 1
+    rows = list_records(store.engine, cid, ListQuery(model="work_orders"))
+    assert len(rows) == 1 and "Pump (edited again)" in str(rows[0])

@@ -73,6 +73,8 @@ class UpsertResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Versions older (by the source's change time) than the stored one, left alone.
+    stale: int = 0
     #: Change in the number of live (not remote_deleted) records.
     live_delta: int = 0
 
@@ -194,10 +196,14 @@ def upsert(
         rid = stable_id(connection_id, item.model, item.remote_id)
         rendered[rid] = _render(spec, connection_id, item)  # last one wins within a batch
     existing = {
-        row.id: (row.content_hash, row.created_at, row.remote_deleted)
+        row.id: (row.content_hash, row.created_at, row.remote_deleted, row.remote_modified_at)
         for row in conn.execute(
             select(
-                records.c.id, records.c.content_hash, records.c.created_at, records.c.remote_deleted
+                records.c.id,
+                records.c.content_hash,
+                records.c.created_at,
+                records.c.remote_deleted,
+                records.c.remote_modified_at,
             ).where(records.c.id.in_(list(rendered)))
         )
     }
@@ -210,6 +216,12 @@ def upsert(
         prev = existing.get(rid)
         if prev is not None and prev[0] == r.hash:
             result.unchanged += 1
+            continue
+        incoming = r.row_values["remote_modified_at"]
+        if prev is not None and prev[3] is not None and incoming is not None and incoming < prev[3]:
+            # An older version than the one stored: a page fetched before a write-through
+            # (or a newer page) committed. Keep the newer version.
+            result.stale += 1
             continue
         result.live_delta += (0 if r.item.remote_deleted else 1) - (
             0 if prev is None or prev[2] else 1
