@@ -79,6 +79,21 @@ _CONN_COLS = [
 ]
 
 
+def connection_for_token_on(conn: Connection, token: str) -> ConnectionRow | None:
+    """The connection an unrevoked token belongs to, looked up on the caller's connection
+    (the read API runs it and the page query on one pooled connection, no cache: a
+    revoked token fails on its next request)."""
+    row = conn.execute(
+        select(*_CONN_COLS)
+        .join(connection_tokens, connection_tokens.c.connection_id == connections.c.id)
+        .where(
+            connection_tokens.c.token_hash == hash_token(token),
+            connection_tokens.c.revoked_at.is_(None),
+        )
+    ).first()
+    return None if row is None else _conn(row)
+
+
 class Accounts:
     def __init__(self, engine: Engine, cipher: CredentialCipher) -> None:
         self.engine = engine
@@ -228,17 +243,8 @@ class Accounts:
             return [_conn(r) for r in conn.execute(stmt)]
 
     def connection_for_token(self, token: str) -> ConnectionRow | None:
-        stmt = (
-            select(*_CONN_COLS)
-            .join(connection_tokens, connection_tokens.c.connection_id == connections.c.id)
-            .where(
-                connection_tokens.c.token_hash == hash_token(token),
-                connection_tokens.c.revoked_at.is_(None),
-            )
-        )
         with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        return None if row is None else _conn(row)
+            return connection_for_token_on(conn, token)
 
     def credentials(self, conn_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
