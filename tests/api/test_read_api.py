@@ -142,9 +142,13 @@ def test_tokens_are_isolated_and_revocable(linked: Linked) -> None:
     with linked.admin() as admin:
         assert admin.delete(f"/v1/admin/connections/{linked.connection_id}").status_code == 200
     with linked.client() as mine:
-        r = mine.get("/v1/work-orders")
-        assert r.status_code == 401
-        assert r.json()["error"]["code"] == "AUTHENTICATION_FAILED"
+        # revocation takes effect on the very next request, on lists and single records,
+        # and authentication is decided before any parameter is looked at
+        for path in ("/v1/work-orders", f"/v1/work-orders/{my_wo['id']}", "/v1/work-orders?x=1"):
+            r = mine.get(path)
+            assert r.status_code == 401, path
+            assert r.json()["error"]["code"] == "AUTHENTICATION_FAILED"
+            assert r.headers["x-request-id"]
     with linked.api.client(linked.admin_key) as admin:
         # another organization's admin key sees nothing of ours
         other_key = linked.api.new_org("Other")

@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from starlette.responses import Response
@@ -91,6 +92,46 @@ def build_context(settings: Settings, store: Store | None = None) -> AppContext:
     return ctx
 
 
+def _document_in_reading_order(app: FastAPI, after: APIRouter, move: APIRouter) -> None:
+    """Generate the OpenAPI document with ``move`` listed right after ``after``.
+
+    Routers are included hot path first, but the document keeps the order readers know
+    (admin, …, writes, then the read API); the routes themselves are untouched.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            routes = list(app.routes)
+            moved = [r for r in routes if getattr(r, "original_router", None) is move]
+            anchor = next(
+                (i for i, r in enumerate(routes) if getattr(r, "original_router", None) is after),
+                None,
+            )
+            if moved and anchor is not None:
+                rest = [r for r in routes if r not in moved]
+                at = rest.index(routes[anchor]) + 1
+                routes = rest[:at] + moved + rest[at:]
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
+                description=app.description,
+                terms_of_service=app.terms_of_service,
+                contact=app.contact,
+                license_info=app.license_info,
+                routes=routes,
+                webhooks=app.webhooks.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+                separate_input_output_schemas=app.separate_input_output_schemas,
+                external_docs=app.openapi_external_docs,
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, ctx: AppContext | None = None) -> FastAPI:
     settings = settings or get_settings()
     context = ctx or build_context(settings)
@@ -120,7 +161,11 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     app.state.ctx = context
     errors.install(app)
     app.add_middleware(RequestContextMiddleware, max_body=settings.max_body_bytes)
+    # The read API first: routes are matched in order, and it is the hot path (matching
+    # ~80 routes before it was a sixth of a list request's CPU). No other route's path
+    # matches a record route's (tested), so the order changes no outcome.
     for module in (
+        records,
         admin,
         link_sessions,
         webhooks,
@@ -128,10 +173,10 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         connection,
         passthrough,
         writes,
-        records,
     ):
         app.include_router(module.router)
     web.install(app, context)
+    _document_in_reading_order(app, after=writes.router, move=records.router)
 
     @app.get("/v1/{name}", include_in_schema=False)
     def unknown_model(name: str) -> None:

@@ -10,13 +10,14 @@ from fastapi import Depends, Request
 from limits import RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Connection
 
 from plantlink.api.errors import APIError
 from plantlink.core.config import Settings
 from plantlink.core.security import ADMIN_KEY_PREFIX, CONNECTION_TOKEN_PREFIX
 from plantlink.jobs import Dispatcher
 from plantlink.store import Store
-from plantlink.store.accounts import ConnectionRow, Organization
+from plantlink.store.accounts import ConnectionRow, Organization, connection_for_token_on
 
 
 @dataclass
@@ -72,13 +73,23 @@ def admin_org(request: Request, ctx: Ctx) -> Organization:
     return org
 
 
-def current_connection(request: Request, ctx: Ctx) -> ConnectionRow:
+def authenticate_connection(
+    request: Request, ctx: AppContext, db: Connection | None = None
+) -> ConnectionRow:
+    """The token's connection (401 if unknown or revoked), counted against its rate limit.
+
+    The read API passes ``db``, the connection its page query runs on, so one pooled
+    connection serves the whole request; the lookup is never cached, so revocation
+    takes effect on the next request in every process.
+    """
     token = _bearer(request)
-    conn = (
-        ctx.store.accounts.connection_for_token(token)
-        if token.startswith(CONNECTION_TOKEN_PREFIX)
-        else None
-    )
+    conn: ConnectionRow | None = None
+    if token.startswith(CONNECTION_TOKEN_PREFIX):
+        conn = (
+            ctx.store.accounts.connection_for_token(token)
+            if db is None
+            else connection_for_token_on(db, token)
+        )
     if conn is None:
         raise APIError(
             401,
@@ -98,6 +109,10 @@ def current_connection(request: Request, ctx: Ctx) -> ConnectionRow:
         )
     request.state.connection_id = conn.id
     return conn
+
+
+def current_connection(request: Request, ctx: Ctx) -> ConnectionRow:
+    return authenticate_connection(request, ctx)
 
 
 AdminOrg = Annotated[Organization, Depends(admin_org)]

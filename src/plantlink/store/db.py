@@ -71,6 +71,20 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """One pooled connection for a request's reads (token lookup and page alike).
+
+    On PostgreSQL it runs in autocommit: every statement sees what is committed when it
+    starts, as a fresh transaction would, without the BEGIN and ROLLBACK round trips.
+    SQLite keeps its (cheap, local) read transaction, one for all statements.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -342,8 +343,18 @@ def _range(col: Any, lo: int | None, hi: int | None, conds: list[Any]) -> None:
         conds.append(col < hi)
 
 
+@contextmanager
+def _reading(bind: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection as is, or a fresh one from an engine."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.connect() as conn:
+        yield conn
+
+
 def list_records(
-    engine: Engine, connection_id: str, q: ListQuery
+    bind: Engine | Connection, connection_id: str, q: ListQuery
 ) -> list[tuple[str, str, int, str | None]]:
     """One page: ``(id, doc, modified_at, remote_data)`` rows in ``(modified_at, id)`` order.
 
@@ -382,15 +393,15 @@ def list_records(
     cols: list[Any] = [r.id, r.doc, r.modified_at]
     cols.append(r.remote_data if q.include_remote_data else null())
     stmt = select(*cols).where(*conds).order_by(r.modified_at, r.id).limit(q.page_size + 1)
-    with engine.connect() as conn:
+    with _reading(bind) as conn:
         return [(row[0], row[1], row[2], row[3]) for row in conn.execute(stmt)]
 
 
 def get_record(
-    engine: Engine, connection_id: str, model: str, record_id: str
+    bind: Engine | Connection, connection_id: str, model: str, record_id: str
 ) -> tuple[str, str | None] | None:
     r = records.c
-    with engine.connect() as conn:
+    with _reading(bind) as conn:
         row = conn.execute(
             select(r.doc, r.remote_data).where(
                 r.id == record_id, r.connection_id == connection_id, r.model == model
@@ -399,13 +410,13 @@ def get_record(
     return None if row is None else (row[0], row[1])
 
 
-def get_docs(engine: Engine, connection_id: str, ids: Iterable[str]) -> dict[str, str]:
+def get_docs(bind: Engine | Connection, connection_id: str, ids: Iterable[str]) -> dict[str, str]:
     """Documents by id (for ``expand``); ids of other connections are never returned."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     r = records.c
-    with engine.connect() as conn:
+    with _reading(bind) as conn:
         rows = conn.execute(
             select(r.id, r.doc).where(r.connection_id == connection_id, r.id.in_(wanted))
         ).all()

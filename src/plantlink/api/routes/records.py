@@ -13,16 +13,18 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, create_model
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from plantlink.api.cursor import CursorError
-from plantlink.api.deps import AppContext, Ctx, CurrentConnection
+from plantlink.api.deps import authenticate_connection, get_ctx
 from plantlink.api.errors import APIError, invalid_parameter
 from plantlink.api.query import openapi_parameters, parse_list
 from plantlink.connectors.registry import get_connector
 from plantlink.model.registry import MODELS, MODELS_BY_PATH, ModelSpec, record_class
 from plantlink.store import records as rec
 from plantlink.store.accounts import ConnectionRow
+from plantlink.store.db import read_connection
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -49,9 +51,7 @@ def _with_remote_data(doc: str, raw: str | None) -> str:
     return doc[:-1] + ',"remote_data":' + (raw or "null") + "}"
 
 
-def _expand(
-    ctx: AppContext, conn_id: str, spec: ModelSpec, docs: list[str], fields: list[str]
-) -> list[str]:
+def _expand(db: Connection, conn_id: str, docs: list[str], fields: list[str]) -> list[str]:
     parsed = [orjson.loads(d) for d in docs]
     wanted: list[str] = []
     for d in parsed:
@@ -61,7 +61,7 @@ def _expand(
                 wanted.extend(v for v in value if v)
             elif value:
                 wanted.append(value)
-    found = {k: orjson.loads(v) for k, v in rec.get_docs(ctx.store.engine, conn_id, wanted).items()}
+    found = {k: orjson.loads(v) for k, v in rec.get_docs(db, conn_id, wanted).items()}
     for d in parsed:
         for f in fields:
             key = f.removesuffix("_ids") + "s" if f.endswith("_ids") else f.removesuffix("_id")
@@ -74,21 +74,26 @@ def _expand(
 
 
 def _list_endpoint(spec: ModelSpec) -> Callable[..., Any]:
-    def list_records(request: Request, conn: CurrentConnection, ctx: Ctx) -> Response:
-        require_supported(conn, spec)
-        parsed = parse_list(spec, request.query_params, conn.id)
-        q = parsed.query
-        if parsed.cursor is not None:
-            try:
-                q.after = ctx.services["cursor"].decode(parsed.scope, parsed.cursor)
-            except CursorError as exc:
-                raise invalid_parameter("cursor", str(exc)) from exc
-        rows = rec.list_records(ctx.store.engine, conn.id, q)
-        more = len(rows) > q.page_size
-        rows = rows[: q.page_size]
-        docs = [r[1] for r in rows]
-        if parsed.expand:
-            docs = _expand(ctx, conn.id, spec, docs, parsed.expand)
+    def list_records(request: Request) -> Response:
+        # Authentication, rate limit and page on one pooled connection (no FastAPI
+        # dependencies: the token lookup must share the page's connection).
+        ctx = get_ctx(request)
+        with read_connection(ctx.store.engine) as db:
+            conn = authenticate_connection(request, ctx, db)
+            require_supported(conn, spec)
+            parsed = parse_list(spec, request.query_params, conn.id)
+            q = parsed.query
+            if parsed.cursor is not None:
+                try:
+                    q.after = ctx.services["cursor"].decode(parsed.scope, parsed.cursor)
+                except CursorError as exc:
+                    raise invalid_parameter("cursor", str(exc)) from exc
+            rows = rec.list_records(db, conn.id, q)
+            more = len(rows) > q.page_size
+            rows = rows[: q.page_size]
+            docs = [r[1] for r in rows]
+            if parsed.expand:
+                docs = _expand(db, conn.id, docs, parsed.expand)
         if q.include_remote_data:
             docs = [_with_remote_data(d, r[3]) for d, r in zip(docs, rows, strict=True)]
         next_cursor = (
@@ -110,33 +115,40 @@ def _list_endpoint(spec: ModelSpec) -> Callable[..., Any]:
 def _get_endpoint(spec: ModelSpec) -> Callable[..., Any]:
     allowed = {"include_remote_data", "expand"}
 
-    def get_record(record_id: str, request: Request, conn: CurrentConnection, ctx: Ctx) -> Response:
-        require_supported(conn, spec)
-        for name in request.query_params:
-            if name not in allowed:
-                raise invalid_parameter(
-                    name, f"unknown parameter '{name}' for /v1/{spec.path}/{{id}}"
+    def get_record(record_id: str, request: Request) -> Response:
+        ctx = get_ctx(request)
+        with read_connection(ctx.store.engine) as db:
+            conn = authenticate_connection(request, ctx, db)
+            require_supported(conn, spec)
+            for name in request.query_params:
+                if name not in allowed:
+                    raise invalid_parameter(
+                        name, f"unknown parameter '{name}' for /v1/{spec.path}/{{id}}"
+                    )
+            include_raw = False
+            if "include_remote_data" in request.query_params:
+                value = request.query_params["include_remote_data"].lower()
+                if value not in ("true", "false", "1", "0"):
+                    raise invalid_parameter(
+                        "include_remote_data", "'include_remote_data' must be true or false"
+                    )
+                include_raw = value in ("true", "1")
+            expand = [
+                e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()
+            ]
+            bad = [e for e in expand if e not in spec.expandable]
+            if bad:
+                raise invalid_parameter("expand", f"cannot expand {bad[0]!r} on {spec.path}")
+            found = rec.get_record(db, conn.id, spec.name, record_id)
+            if found is None:
+                raise APIError(
+                    404,
+                    "NOT_FOUND",
+                    f"no {spec.path} record with id {record_id!r} on this connection",
                 )
-        include_raw = False
-        if "include_remote_data" in request.query_params:
-            value = request.query_params["include_remote_data"].lower()
-            if value not in ("true", "false", "1", "0"):
-                raise invalid_parameter(
-                    "include_remote_data", "'include_remote_data' must be true or false"
-                )
-            include_raw = value in ("true", "1")
-        expand = [e.strip() for e in request.query_params.get("expand", "").split(",") if e.strip()]
-        bad = [e for e in expand if e not in spec.expandable]
-        if bad:
-            raise invalid_parameter("expand", f"cannot expand {bad[0]!r} on {spec.path}")
-        found = rec.get_record(ctx.store.engine, conn.id, spec.name, record_id)
-        if found is None:
-            raise APIError(
-                404, "NOT_FOUND", f"no {spec.path} record with id {record_id!r} on this connection"
-            )
-        doc, raw = found
-        if expand:
-            doc = _expand(ctx, conn.id, spec, [doc], expand)[0]
+            doc, raw = found
+            if expand:
+                doc = _expand(db, conn.id, [doc], expand)[0]
         if include_raw:
             doc = _with_remote_data(doc, raw)
         return Response(doc.encode(), media_type="application/json")
