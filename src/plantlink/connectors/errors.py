@@ -60,3 +60,16 @@ class SourcePermissionDenied(SourceRejected):
 class SourceNotFound(SourceRejected):
     code = "NOT_FOUND"
     http_status = 404
+
+
+def raise_for_status(status: int, body: Any, message: str) -> None:
+    """Turn a source's error answer into our error classes; ``message`` is the source's
+    own text, read from ``body`` by the connector (every vendor words errors differently)."""
+    details = {"source_error": body} if isinstance(body, dict) else None
+    if status == 403:
+        raise SourcePermissionDenied(message, status=status, details=details)
+    if status == 404:
+        raise SourceNotFound(message, status=status, details=details)
+    if 400 <= status < 500:
+        raise SourceRejected(message, status=status, details=details)
+    raise SourceError(message, status=status, details=details)

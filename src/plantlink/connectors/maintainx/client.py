@@ -9,12 +9,7 @@ from typing import Any
 
 import httpx
 
-from plantlink.connectors.errors import (
-    SourceError,
-    SourceNotFound,
-    SourcePermissionDenied,
-    SourceRejected,
-)
+from plantlink.connectors.errors import raise_for_status
 from plantlink.connectors.http import PoliteClient
 
 
@@ -122,12 +117,4 @@ class MaintainXClient:
 
 
 def raise_for(status: int, body: Any) -> None:
-    message = error_message(body)
-    details = {"source_error": body} if isinstance(body, dict) else None
-    if status == 403:
-        raise SourcePermissionDenied(message, status=status, details=details)
-    if status == 404:
-        raise SourceNotFound(message, status=status, details=details)
-    if 400 <= status < 500:
-        raise SourceRejected(message, status=status, details=details)
-    raise SourceError(message, status=status, details=details)
+    raise_for_status(status, body, error_message(body))

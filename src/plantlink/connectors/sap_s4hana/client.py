@@ -12,12 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from plantlink.connectors.errors import (
-    SourceError,
-    SourceNotFound,
-    SourcePermissionDenied,
-    SourceRejected,
-)
+from plantlink.connectors.errors import SourceError, raise_for_status
 from plantlink.connectors.http import PoliteClient
 from plantlink.connectors.sap_s4hana.odata import query_string, results
 
@@ -44,15 +39,7 @@ def error_message(body: Any) -> str:
 
 
 def raise_for(status: int, body: Any) -> None:
-    message = error_message(body)
-    details = {"source_error": body} if isinstance(body, dict) else None
-    if status == 403:
-        raise SourcePermissionDenied(message, status=status, details=details)
-    if status == 404:
-        raise SourceNotFound(message, status=status, details=details)
-    if 400 <= status < 500:
-        raise SourceRejected(message, status=status, details=details)
-    raise SourceError(message, status=status, details=details)
+    raise_for_status(status, body, error_message(body))
 
 
 def base_path(base_url: str) -> str:
