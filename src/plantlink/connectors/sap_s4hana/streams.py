@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from plantlink.connectors.base import MapContext, Page, ReadPlan, Stream
+from plantlink.connectors.base import MapContext, Mapper, Page, ReadPlan, Stream
 from plantlink.connectors.sap_s4hana import mapping
 from plantlink.connectors.sap_s4hana.odata import (
     ODataClient,
@@ -109,44 +109,59 @@ class PlantStream(Stream[ODataClient]):
         return mapping.site(raw, ctx)
 
 
+def _changed(
+    model: str,
+    service: str,
+    entity_set: str,
+    mapper: Mapper,
+    keys: tuple[str, ...],
+    *,
+    page_size: int = MASTER_PAGE,
+    expand: tuple[str, ...] = (),
+    key_of: Callable[[dict[str, Any]], str] | None = None,
+) -> ODataStream:
+    """A set read incrementally on ``LastChangeDateTime``, ordered by change time then key
+    (the order a ``$skiptoken`` keyset resumes on); the record key joins ``keys`` with ``/``
+    unless ``key_of`` says otherwise."""
+    return ODataStream(
+        model=model,
+        page_size=page_size,
+        service=service,
+        entity_set=entity_set,
+        mapper=mapper,
+        since_filter=change_filter(CHANGED),
+        cursor_field=CHANGED,
+        orderby=(CHANGED, *keys),
+        expand=expand,
+        key_fields=keys,
+        key_of=key_of or _key(*keys),
+    )
+
+
 STREAMS: tuple[Stream[Any], ...] = (
     PlantStream(),
-    ODataStream(
-        model="locations",
-        page_size=MASTER_PAGE,
-        service=FUNCTIONAL_LOCATION,
-        entity_set="FunctionalLocation",
-        mapper=mapping.location,
-        since_filter=change_filter(CHANGED),
-        cursor_field=CHANGED,
-        orderby=(CHANGED, "FunctionalLocation"),
-        key_fields=("FunctionalLocation",),
-        key_of=_key("FunctionalLocation"),
+    _changed(
+        "locations",
+        FUNCTIONAL_LOCATION,
+        "FunctionalLocation",
+        mapping.location,
+        ("FunctionalLocation",),
     ),
-    ODataStream(
-        model="assets",
-        page_size=MASTER_PAGE,
-        service=EQUIPMENT,
-        entity_set="Equipment",
-        mapper=mapping.asset,
-        since_filter=change_filter(CHANGED),
-        cursor_field=CHANGED,
-        orderby=(CHANGED, "Equipment", "ValidityEndDate"),
-        key_fields=("Equipment", "ValidityEndDate"),
+    _changed(
+        "assets",
+        EQUIPMENT,
+        "Equipment",
+        mapping.asset,
+        ("Equipment", "ValidityEndDate"),
         key_of=mapping.equipment_key,
     ),
-    ODataStream(
-        model="parts",
-        page_size=MASTER_PAGE,
-        service=PRODUCT,
-        entity_set="A_Product",
-        mapper=mapping.part,
-        since_filter=change_filter(CHANGED),
-        cursor_field=CHANGED,
-        orderby=(CHANGED, "Product"),
+    _changed(
+        "parts",
+        PRODUCT,
+        "A_Product",
+        mapping.part,
+        ("Product",),
         expand=("to_Description", "to_Valuation"),
-        key_fields=("Product",),
-        key_of=_key("Product"),
     ),
     ODataStream(
         model="vendors",
@@ -169,33 +184,25 @@ STREAMS: tuple[Stream[Any], ...] = (
         key_fields=("Supplier",),
         key_of=_key("Supplier"),
     ),
-    ODataStream(
-        model="work_orders",
+    _changed(
+        "work_orders",
+        MAINTENANCE_ORDER,
+        "MaintenanceOrder",
+        mapping.work_order,
+        ("MaintenanceOrder",),
         page_size=DEEP_PAGE,
-        service=MAINTENANCE_ORDER,
-        entity_set="MaintenanceOrder",
-        mapper=mapping.work_order,
-        since_filter=change_filter(CHANGED),
-        cursor_field=CHANGED,
-        orderby=(CHANGED, "MaintenanceOrder"),
         expand=(
             "to_MaintenanceOrderOperation",
             "to_MaintenanceOrderOperation/to_MaintOrderOpComponent_2",
         ),
-        key_fields=("MaintenanceOrder",),
-        key_of=_key("MaintenanceOrder"),
     ),
-    ODataStream(
-        model="purchase_orders",
+    _changed(
+        "purchase_orders",
+        PURCHASE_ORDER,
+        "A_PurchaseOrder",
+        mapping.purchase_order,
+        ("PurchaseOrder",),
         page_size=DEEP_PAGE,
-        service=PURCHASE_ORDER,
-        entity_set="A_PurchaseOrder",
-        mapper=mapping.purchase_order,
-        since_filter=change_filter(CHANGED),
-        cursor_field=CHANGED,
-        orderby=(CHANGED, "PurchaseOrder"),
         expand=("to_PurchaseOrderItem", "to_PurchaseOrderItem/to_ScheduleLine"),
-        key_fields=("PurchaseOrder",),
-        key_of=_key("PurchaseOrder"),
     ),
 )
