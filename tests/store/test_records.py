@@ -27,12 +27,12 @@ def _org_conn(store: Store) -> str:
     return row.id
 
 
-def _wo(rid: str, title: str, **extra: object) -> Mapped:
+def _wo(rid: str, title: str, at: str = "2024-01-01T00:00:00.000000Z", **extra: object) -> Mapped:
     return Mapped(
         model="work_orders",
         remote_id=rid,
         fields={"title": title, "status": "open", **extra},
-        remote_modified_at="2024-01-01T00:00:00.000000Z",
+        remote_modified_at=at,
         raw={"id": rid, "title": title},
     )
 
@@ -146,30 +146,12 @@ def test_connections_never_see_each_other(store: Store) -> None:
 def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
     """A sync page fetched before a write-through committed must not undo the write."""
     cid = _org_conn(store)
-    newer = Mapped(
-        model="work_orders",
-        remote_id="7",
-        fields={"title": "Pump (written)", "status": "open"},
-        remote_modified_at="2024-03-01T10:00:00.500000Z",
-        raw={"id": "7", "title": "Pump (written)"},
-    )
-    older = Mapped(
-        model="work_orders",
-        remote_id="7",
-        fields={"title": "Pump", "status": "open"},
-        remote_modified_at="2024-03-01T10:00:00.000000Z",
-        raw={"id": "7", "title": "Pump"},
-    )
+    newer = _wo("7", "Pump (written)", at="2024-03-01T10:00:00.500000Z")
+    older = _wo("7", "Pump", at="2024-03-01T10:00:00.000000Z")
     _write(store, cid, [newer])
     res, _ = _write(store, cid, [older])
     assert (res.updated, res.stale) == (0, 1)
-    same_time = Mapped(
-        model="work_orders",
-        remote_id="7",
-        fields={"title": "Pump (edited again)", "status": "open"},
-        remote_modified_at="2024-03-01T10:00:00.500000Z",
-        raw={"id": "7", "title": "Pump (edited again)"},
-    )
+    same_time = _wo("7", "Pump (edited again)", at="2024-03-01T10:00:00.500000Z")
     res, _ = _write(store, cid, [same_time])  # same source time: content decides
     assert res.updated == 1
     rows = list_records(store.engine, cid, ListQuery(model="work_orders"))
