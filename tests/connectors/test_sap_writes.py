@@ -91,15 +91,39 @@ def test_stale_csrf_token_is_fetched_again_once(sandbox: SandboxServer, client: 
     assert [r["status"] for r in writes] == [403, 204]
 
 
+def test_every_call_of_a_write_stays_in_the_connections_sap_client(
+    sandbox: SandboxServer,
+) -> None:
+    """CSRF tokens and ETags belong to one SAP client: fetch them in the one written to."""
+    creds = {**sandbox.info["credentials"], "sap_client": "100"}
+    http = PoliteClient(
+        system="sap_s4hana",
+        limiter_key="test-writes-client",
+        rate_limit=None,
+        retry=RetryPolicy(attempts=1),
+        **CONNECTOR.http_options(creds),
+    )
+    with http:
+        client = CONNECTOR.client(http, creds)
+        order = _open_order(client)
+        mark = _mark(sandbox)
+        status, _ = SapWriter().send(client, _rename(order, "In client 100"), WriteContext("c"))
+    assert status == 204
+    calls = _log(sandbox, mark)
+    # the CSRF fetch, the ETag read and the PATCH itself
+    assert [r["method"] for r in calls] == ["GET", "GET", "PATCH"]
+    assert all("sap-client=100" in r["query"] for r in calls), calls
+
+
 class _StaleFirst(SapWriter):
     def __init__(self, stale_times: int) -> None:
         self.stale_times = stale_times
 
-    def _etag(self, client: SapClient, url: str) -> str:
+    def _etag(self, client: SapClient, url: str, params: dict[str, str]) -> str:
         if self.stale_times:
             self.stale_times -= 1
             return STALE
-        return super()._etag(client, url)
+        return super()._etag(client, url, params)
 
 
 def test_a_412_is_retried_once_with_the_current_etag(

@@ -290,7 +290,7 @@ class PoliteClient:
         for _ in range(self._retry.attempts):
             response = self.request(method, url, **kw)
             if response.status_code >= 400:
-                return response, _safe_json(response)
+                return response, safe_json(response)
             try:
                 return response, orjson.loads(response.content)
             except orjson.JSONDecodeError:
@@ -300,7 +300,11 @@ class PoliteClient:
         raise SourceError(f"{self.system} kept sending bodies that are not JSON")
 
 
-def _safe_json(response: httpx.Response) -> Any:
+def safe_json(response: httpx.Response) -> Any:
+    """A source's answer as JSON where it is JSON, else its text (None when empty):
+    error bodies are kept whatever shape the source gave them."""
+    if not response.content:
+        return None
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
@@ -308,7 +312,7 @@ def _safe_json(response: httpx.Response) -> Any:
 
 
 def _brief(response: httpx.Response) -> str:
-    body = _safe_json(response)
+    body = safe_json(response)
     if isinstance(body, dict):
         for key in ("error", "message", "errors"):
             if key in body:
@@ -319,4 +323,4 @@ def _brief(response: httpx.Response) -> str:
                         return str(msg.get("value", msg))
                     return str(msg or val)
                 return str(val)
-    return str(body)[:300] or f"HTTP {response.status_code}"
+    return (str(body)[:300] if body else "") or f"HTTP {response.status_code}"

@@ -26,7 +26,7 @@ def error_message(body: Any) -> str:
             return "; ".join(str(p) for p in parts) or str(errors)
         if isinstance(body.get("message"), str):
             return str(body["message"])
-    return str(body)[:500]
+    return (str(body)[:500] if body else "") or "MaintainX error"
 
 
 class RateLimitWindow:

@@ -17,11 +17,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import orjson
-
 from plantlink.connectors.base import MapContext, ReadPlan
 from plantlink.connectors.errors import SourceError, SourceNotFound
-from plantlink.connectors.http import RateLimit
+from plantlink.connectors.http import RateLimit, safe_json
 from plantlink.connectors.maintainx import mapping
 from plantlink.connectors.maintainx.client import MaintainXClient, format_time, raise_for
 from plantlink.connectors.maintainx.streams import STREAMS
@@ -576,10 +574,7 @@ class MaintainXWriter(ConnectorWriter[MaintainXClient]):
             # outright and surfaces as RATE_LIMIT_EXCEEDED with the source's Retry-After.
             retry=False,
         )
-        try:
-            body = orjson.loads(response.content) if response.content else None
-        except orjson.JSONDecodeError:
-            body = response.text[:2000]
+        body = safe_json(response)
         if response.status_code >= 400:
             raise_for(response.status_code, body)
         return response.status_code, body

@@ -35,7 +35,7 @@ def error_message(body: Any) -> str:
             if isinstance(d, dict) and d.get("message") and d.get("message") != text
         ]
         return "; ".join([text, *extra])
-    return str(body)[:500] or "SAP error"
+    return (str(body)[:500] if body else "") or "SAP error"
 
 
 def raise_for(status: int, body: Any) -> None:

@@ -25,7 +25,7 @@ import orjson
 
 from plantlink.connectors.base import MapContext
 from plantlink.connectors.errors import SourceError, SourceNotFound, SourceRejected
-from plantlink.connectors.http import RateLimit
+from plantlink.connectors.http import RateLimit, safe_json
 from plantlink.connectors.sap_s4hana import mapping
 from plantlink.connectors.sap_s4hana.client import SERVICE_ROOT, SapClient, raise_for
 from plantlink.connectors.sap_s4hana.odata import ODataStream, string_literal
@@ -737,7 +737,8 @@ class SapWriter(ConnectorWriter[SapClient]):
     def csrf(self, client: SapClient, ctx: WriteContext, *, renew: bool = False) -> str:
         token = ctx.state.get("csrf")
         if token is None or renew:
-            url = self._absolute(client, f"{SERVICE_ROOT}/{MAINTENANCE_ORDER}/")
+            # The token belongs to the session of one SAP client: fetch it in that client.
+            url = client._absolute(client.collection_url(MAINTENANCE_ORDER, "", {}))
             response = client.http.request("GET", url, headers={"X-CSRF-Token": "Fetch"})
             token = response.headers.get("x-csrf-token")
             if response.status_code >= 400 or not token:
@@ -745,13 +746,13 @@ class SapWriter(ConnectorWriter[SapClient]):
             ctx.state["csrf"] = token
         return str(token)
 
-    def _etag(self, client: SapClient, url: str) -> str:
-        response = client.http.request("GET", url)
+    def _etag(self, client: SapClient, url: str, params: dict[str, str]) -> str:
+        response = client.http.request("GET", url, params=params or None)
         if response.status_code >= 400:
-            raise_for(response.status_code, _body(response))
+            raise_for(response.status_code, safe_json(response))
         tag = response.headers.get("etag")
         if not tag:
-            body = _body(response)
+            body = safe_json(response)
             meta = (body.get("d") or {}).get("__metadata") if isinstance(body, dict) else None
             tag = (meta or {}).get("etag")
         if not tag:
@@ -771,7 +772,7 @@ class SapWriter(ConnectorWriter[SapClient]):
             if content is not None:
                 headers["Content-Type"] = "application/json"
             if call.headers.get("If-Match") == CURRENT_ETAG:
-                etag = etag or self._etag(client, url)
+                etag = etag or self._etag(client, url, params)
                 headers["If-Match"] = etag
             response = client.http.request(
                 call.method,
@@ -791,7 +792,7 @@ class SapWriter(ConnectorWriter[SapClient]):
             if status == 412 and not etag_retried:
                 etag_retried, etag = True, None  # changed meanwhile: MERGE on the new state
                 continue
-            body = _body(response)
+            body = safe_json(response)
             if status >= 400:
                 raise_for(status, body)
             return status, body
@@ -859,15 +860,6 @@ class SapWriter(ConnectorWriter[SapClient]):
         quoted = [i for i, item in items if item.get(prop) and str(item[prop]) in message]
         index = quoted[0] if quoted else (items[0][0] if len(items) == 1 else None)
         return None if index is None else f"lines[{index}].{unified}"
-
-
-def _body(response: Any) -> Any:
-    if not response.content:
-        return None
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return response.text[:2000]
 
 
 WRITER = SapWriter()
