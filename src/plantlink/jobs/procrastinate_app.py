@@ -226,7 +226,7 @@ def schedule_due_syncs(context: JobContext, timestamp: int) -> int:
 
 
 def purge_links(context: JobContext, timestamp: int) -> int:
-    """Hourly: delete link sessions and codes expired more than a day ago."""
+    """Hourly: delete expired link sessions and codes (a day after expiry) and idempotency keys."""
     purged = purge_expired(_runtime(context).store)
     JOBS.labels(PURGE_TASK, "done").inc()
     return purged.link_codes + purged.link_sessions

@@ -1,7 +1,9 @@
-"""Purging what only needs to live for a while: expired link sessions and their codes.
+"""Purging what only needs to live for a while: expired link sessions and their codes,
+and idempotency keys past their retention.
 
-Expired rows are kept for ``keep_seconds`` after they expire, so a late exchange still
+Expired link rows are kept for ``keep_seconds`` after they expire, so a late exchange still
 gets the precise "expired" answer instead of "unknown"; after that they only take space.
+An idempotency key's ``expires_at`` already is the end of its retention.
 Safe to run from any number of processes at once: every statement is a plain DELETE of
 rows nothing else changes any more.
 """
@@ -15,7 +17,7 @@ from sqlalchemy import delete, exists, select
 from plantlink.core.timeutil import now_us
 from plantlink.store import Store
 from plantlink.store.db import write_connection
-from plantlink.store.tables import link_codes, link_sessions
+from plantlink.store.tables import idempotency_keys, link_codes, link_sessions
 
 #: Expired link rows are kept this long so late callers get a precise answer.
 KEEP_EXPIRED_SECONDS = 24 * 3600
@@ -25,14 +27,20 @@ KEEP_EXPIRED_SECONDS = 24 * 3600
 class Purged:
     link_codes: int
     link_sessions: int
+    idempotency_keys: int = 0
 
 
 def purge_expired(
     store: Store, *, now: int | None = None, keep_seconds: int = KEEP_EXPIRED_SECONDS
 ) -> Purged:
-    """Delete link codes and link sessions that expired more than ``keep_seconds`` ago."""
-    cutoff = (now if now is not None else now_us()) - keep_seconds * 1_000_000
+    """Delete link codes and sessions that expired more than ``keep_seconds`` ago, and
+    idempotency keys past their retention."""
+    at = now if now is not None else now_us()
+    cutoff = at - keep_seconds * 1_000_000
     with write_connection(store.engine) as conn:
+        keys = conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.expires_at < at)
+        ).rowcount
         codes = conn.execute(delete(link_codes).where(link_codes.c.expires_at < cutoff)).rowcount
         sessions = conn.execute(
             delete(link_sessions).where(
@@ -44,4 +52,4 @@ def purge_expired(
                 ),
             )
         ).rowcount
-    return Purged(link_codes=codes, link_sessions=sessions)
+    return Purged(link_codes=codes, link_sessions=sessions, idempotency_keys=keys)

@@ -27,8 +27,6 @@ from plantlink.store.db import write_connection
 from plantlink.store.tables import idempotency_keys
 
 HEADER = "Idempotency-Key"
-#: Seconds between sweeps of expired keys (by whichever process writes).
-PURGE_EVERY = 600.0
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -72,13 +70,9 @@ class IdempotencyStore:
         self.engine = engine
         self.ttl_us = int(ttl_seconds * 1_000_000)
         self.wait_seconds = wait_seconds
-        self._next_purge = 0.0
 
     def begin(self, connection_id: str, key: str, digest: str) -> Claim | Replay:
         """Claim the key, or return the stored response of the request that holds it."""
-        if time.monotonic() > self._next_purge:  # expired keys go now and then, not per key
-            self._next_purge = time.monotonic() + PURGE_EVERY
-            self.purge_expired()
         deadline = time.monotonic() + self.wait_seconds
         pause = 0.02
         while True:
@@ -162,23 +156,3 @@ class IdempotencyStore:
                     table.c.state == "pending",
                 )
             )
-
-    def purge_expired(self, limit: int = 1000) -> int:
-        """Drop keys past their lifetime (called now and then by writes)."""
-        table = idempotency_keys
-        now = now_us()
-        with write_connection(self.engine) as conn:
-            ids = conn.execute(
-                select(table.c.connection_id, table.c.key)
-                .where(table.c.expires_at < now)
-                .limit(limit)
-            ).all()
-            for connection_id, key in ids:
-                conn.execute(
-                    delete(table).where(
-                        table.c.connection_id == connection_id,
-                        table.c.key == key,
-                        table.c.expires_at < now,
-                    )
-                )
-        return len(ids)
