@@ -87,6 +87,7 @@ class UpsertResult:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.stale += other.stale
         self.live_delta += other.live_delta
 
 
