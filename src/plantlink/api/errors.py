@@ -98,13 +98,13 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(APIError)
-    async def _api_error(request: Request, exc: APIError) -> Response:
+    async def _api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, APIError | WriteError)
         return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
 
-    @app.exception_handler(WriteError)
-    async def _write_error(request: Request, exc: WriteError) -> Response:
-        return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+    # Both carry status, code, message, details and headers: one handler for the two.
+    app.add_exception_handler(APIError, _api_error)
+    app.add_exception_handler(WriteError, _api_error)
 
     @app.exception_handler(SourceError)
     async def _source_error(request: Request, exc: SourceError) -> Response:

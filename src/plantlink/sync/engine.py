@@ -267,7 +267,7 @@ class SyncEngine:
         prev = accounts.set_status(conn_row.id, "auth_required", reason)
         accounts.update_connection(conn_row.id, next_sync_at=None)
         if prev is not None:  # only on the transition, not on every refused call
-            self._emit(conn_row, "connection.auth_required", {"reason": reason})
+            self.emit(conn_row, "connection.auth_required", {"reason": reason})
             self._status_event(conn_row, prev, "auth_required", reason)
 
     def _finish_run(
@@ -317,7 +317,7 @@ class SyncEngine:
                 (now_us() - refreshed.last_successful_sync_at) / 1e6
             )
         event = "sync.failed" if result.status in ("failed", "auth_required") else "sync.completed"
-        self._emit(
+        self.emit(
             conn_row,
             event,
             {
@@ -342,7 +342,7 @@ class SyncEngine:
 
     def _records_changed(self, conn_row: ConnectionRow, o: ModelOutcome) -> None:
         """Announced per model as soon as it is stored, so sliced and partial runs tell too."""
-        self._emit(
+        self.emit(
             conn_row,
             "records.changed",
             {
@@ -355,19 +355,19 @@ class SyncEngine:
             },
         )
 
-    def _emit(self, conn_row: ConnectionRow, event: str, data: dict[str, Any]) -> None:
+    def emit(self, conn_row: ConnectionRow, event: str, data: dict[str, Any]) -> None:
         if self.on_event is None:
             return
         payload = {"connection_id": conn_row.id, **data}
         try:
             self.on_event(conn_row.organization_id, event, payload)
-        except Exception:  # an event sink must never break a sync
+        except Exception:  # an event sink must never break a sync or a write
             log.exception("event_sink_failed", event=event)
 
     def _status_event(
         self, conn_row: ConnectionRow, prev: str, status: str, reason: str | None
     ) -> None:
-        self._emit(
+        self.emit(
             conn_row,
             "connection.status_changed",
             {"previous_status": prev, "status": status, "reason": reason},

@@ -35,6 +35,12 @@ class ConnectionSettings(BaseModel):
     def source_rate_limit(self, default: RateLimit | None) -> RateLimit | None:
         """The limit every call to this connection's source counts against: syncs, the
         credential check, writes and passthrough share one window."""
-        if self.rate_limit is None:
-            return default
-        return RateLimit(self.rate_limit.requests, self.rate_limit.per_seconds)
+        return _limit(self.rate_limit, default)
+
+    def write_limit(self, default: RateLimit | None) -> RateLimit | None:
+        """Writes through the API per window (the connector's default unless overridden)."""
+        return _limit(self.write_rate_limit, default)
+
+
+def _limit(setting: RateLimitSetting | None, default: RateLimit | None) -> RateLimit | None:
+    return default if setting is None else RateLimit(setting.requests, setting.per_seconds)

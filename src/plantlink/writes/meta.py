@@ -117,14 +117,10 @@ def describe(
             custom["fields"] = None
             custom["error"] = f"could not read the definitions from the source: {exc.message}"
     out["custom_fields"] = custom
-    settings = ConnectionSettings.model_validate(conn.settings)
-    limit = writer.specs.rate_limit
-    if settings.write_rate_limit is not None:
-        out["rate_limit"] = settings.write_rate_limit.model_dump()
-    elif limit is not None:
-        out["rate_limit"] = {"requests": limit.requests, "per_seconds": limit.per_seconds}
-    else:
-        out["rate_limit"] = None
+    limit = ConnectionSettings.model_validate(conn.settings).write_limit(writer.specs.rate_limit)
+    out["rate_limit"] = (
+        None if limit is None else {"requests": limit.requests, "per_seconds": limit.per_seconds}
+    )
     out["transaction"] = spec.transaction
     out["atomic_lines"] = spec.atomic_lines
     out["idempotency"] = {

@@ -33,7 +33,6 @@ from sqlalchemy import select
 
 from plantlink.connectors.base import Connector
 from plantlink.connectors.errors import SourceError
-from plantlink.connectors.http import RateLimit
 from plantlink.connectors.registry import get_connector
 from plantlink.connectors.writes import (
     ConnectorWriter,
@@ -316,7 +315,7 @@ class WriteService:
         else:
             assert current is not None
             plan = writer.plan_update(req.model, current, resolved, wctx)
-        self._check_rate(conn, writer, consume=not req.dry_run and bool(plan.calls))
+        self._check_rate(conn, settings, writer, consume=not req.dry_run and bool(plan.calls))
         if req.dry_run:
             return WriteResult(
                 200,
@@ -332,14 +331,16 @@ class WriteService:
             )
         if not plan.calls:  # nothing to change (e.g. the status it already has)
             assert current is not None
-            doc = self._write_through(writer, client, conn, req.model, current.remote_id)
+            doc = self._write_through(connector, writer, client, conn, req.model, current.remote_id)
             return WriteResult(200, {"data": doc, "write": self._report(req, plan, None)})
         outcome = writer.execute(client, plan, wctx)
         progress.dirty = outcome.dirty
         doc = None
         if outcome.remote_id is not None and (outcome.dirty or outcome.error is None):
             try:
-                doc = self._write_through(writer, client, conn, req.model, outcome.remote_id)
+                doc = self._write_through(
+                    connector, writer, client, conn, req.model, outcome.remote_id
+                )
             except SourceError as exc:  # the write stands; the next sync stores it
                 log.warning("write_read_back_failed", error=exc.message)
         if outcome.error is not None:
@@ -448,16 +449,18 @@ class WriteService:
     def _lookup(self, connection_id: str, model: str, value: str) -> tuple[str, bool] | None:
         """(remote id, remote_deleted) of a record named by plantlink id or remote id."""
         r = records.c
+        # A record's id is stable_id(connection, model, remote id): one primary-key lookup
+        # answers both ways of naming it.
+        ids = [value, stable_id(connection_id, model, value)]
         with self.store.engine.connect() as db:
-            for column in (r.id, r.remote_id):
-                row = db.execute(
-                    select(r.remote_id, r.remote_deleted).where(
-                        r.connection_id == connection_id, r.model == model, column == value
-                    )
-                ).first()
-                if row is not None:
-                    return str(row[0]), bool(row[1])
-        return None
+            rows = db.execute(
+                select(r.id, r.remote_id, r.remote_deleted).where(
+                    r.connection_id == connection_id, r.model == model, r.id.in_(ids)
+                )
+            ).all()
+        by_id = {row.id: row for row in rows}
+        row = by_id.get(value) or by_id.get(ids[1])  # a plantlink id wins, as before
+        return None if row is None else (str(row.remote_id), bool(row.remote_deleted))
 
     def _check_state(self, spec: ModelWriteSpec, current: Fetched, body: dict[str, Any]) -> None:
         rule = spec.status
@@ -571,13 +574,14 @@ class WriteService:
             value=value,
         )
 
-    def _check_rate(self, conn: ConnectionRow, writer: ConnectorWriter[Any], consume: bool) -> None:
-        settings = ConnectionSettings.model_validate(conn.settings)
-        limit: RateLimit | None = writer.specs.rate_limit
-        if settings.write_rate_limit is not None:
-            limit = RateLimit(
-                settings.write_rate_limit.requests, settings.write_rate_limit.per_seconds
-            )
+    def _check_rate(
+        self,
+        conn: ConnectionRow,
+        settings: ConnectionSettings,
+        writer: ConnectorWriter[Any],
+        consume: bool,
+    ) -> None:
+        limit = settings.write_limit(writer.specs.rate_limit)
         if limit is None:
             return
         item = limit.item()
@@ -603,6 +607,7 @@ class WriteService:
 
     def _write_through(
         self,
+        connector: Connector[Any],
         writer: ConnectorWriter[Any],
         client: Any,
         conn: ConnectionRow,
@@ -617,8 +622,7 @@ class WriteService:
         fetched = writer.fetch(client, conn.id, model, remote_id, exact=True)
         if fetched is None:
             return None
-        connector = get_connector(conn.system)
-        supported = connector.models if connector is not None else (model,)
+        supported = connector.models
         by_model: dict[str, list[Any]] = {}
         for item in fetched.records:
             if item.model in supported:
@@ -633,20 +637,19 @@ class WriteService:
                 results[name] = upsert(db, conn.id, items, stamp)
                 state.adjust_records(db, conn.id, name, results[name].live_delta)
         for name, result in results.items():
-            if result.changed and self.sync_engine.on_event is not None:
-                payload = {
-                    "connection_id": conn.id,
-                    "model": MODELS[name].path,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "deleted": 0,
-                    "modified_after": format_us(stamp - 1),
-                    "trigger": "write",
-                }
-                try:
-                    self.sync_engine.on_event(conn.organization_id, "records.changed", payload)
-                except Exception:  # an event sink never fails a write
-                    log.exception("event_sink_failed", event="records.changed")
+            if result.changed:
+                self.sync_engine.emit(
+                    conn,
+                    "records.changed",
+                    {
+                        "model": MODELS[name].path,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "deleted": 0,
+                        "modified_after": format_us(stamp - 1),
+                        "trigger": "write",
+                    },
+                )
         record_id = stable_id(conn.id, model, main[0].remote_id)
         found = get_record(self.store.engine, conn.id, model, record_id)
         return None if found is None else orjson.loads(found[0])

@@ -39,12 +39,6 @@ def _dry_run(request: Request) -> bool:
     return value in ("true", "1")
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
-
-
 async def _write(
     request: Request,
     ctx: AppContext,
@@ -58,23 +52,19 @@ async def _write(
     try:
         body = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
-        err = WriteError(
+        raise WriteError(
             422, "VALIDATION_ERROR", "the request body is not valid JSON", field="body"
-        )
-        return _error(request, err)
+        ) from None
     key = request.headers.get(HEADER.lower())
     claim: Claim | None = None
     idem = ctx.services["idempotency"]
     if key is not None and not dry_run:
-        try:
-            got = await run_in_threadpool(
-                idem.begin,
-                conn.id,
-                check_key(key),
-                request_hash(request.method, request.url.path, raw),
-            )
-        except WriteError as exc:
-            return _error(request, exc)
+        got = await run_in_threadpool(  # a WriteError goes to the app's handler
+            idem.begin,
+            conn.id,
+            check_key(key),
+            request_hash(request.method, request.url.path, raw),
+        )
         if isinstance(got, Replay):
             return Response(
                 got.body,
@@ -116,15 +106,6 @@ async def _write(
         await run_in_threadpool(idem.finish, claim, result.status, content)
     return Response(
         content, status_code=result.status, media_type="application/json", headers=result.headers
-    )
-
-
-def _error(request: Request, exc: WriteError) -> Response:
-    return Response(
-        error_body(request, exc.status, exc.code, exc.message, exc.details),
-        status_code=exc.status,
-        media_type="application/json",
-        headers=exc.headers,
     )
 
 
