@@ -64,7 +64,7 @@ class RateLimitWindow:
             or now >= self._reset_at
             or (self._remaining is not None and remaining > self._remaining)
         )
-        if new_window or self._reset_at is None:
+        if new_window or self._reset_at is None:  # (the second test narrows the type)
             self._reset_at = estimate
         else:
             self._reset_at = min(self._reset_at, estimate)

@@ -367,10 +367,9 @@ class MaintainXWriter(ConnectorWriter[MaintainXClient]):
         status = body.get("status")
         if status is not None and spec.status is not None:
             target = spec.status.to_remote[status]
-            start = "OPEN" if model == "work_orders" else "REQUESTED"
+            # A create lands in the starting status; the path holds the steps after it.
             for step in spec.status.create_paths.get(target, ()):
-                if step != start:
-                    calls.append(self._status_call(model, "{id}", step))
+                calls.append(self._status_call(model, "{id}", step))
         compensate = None
         if len(calls) > 1:
             compensate = SourceCall(

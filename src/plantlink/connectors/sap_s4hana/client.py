@@ -73,9 +73,9 @@ class SapClient:
             raise SourceError(f"SAP sent a next-page link to another host: {parts.netloc}")
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
-    def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
-        """GET a path on the instance (params are for ad-hoc calls; streams pass full URLs)."""
-        response, body = self.http.json("GET", self._absolute(url), params=params)
+    def get_json(self, url: str) -> Any:
+        """GET a URL built by ``collection_url`` (which carries ``sap-client``)."""
+        response, body = self.http.json("GET", self._absolute(url))
         if response.status_code >= 400:
             raise_for(response.status_code, body)
         return body

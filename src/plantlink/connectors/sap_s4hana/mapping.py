@@ -68,10 +68,6 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def _num(value: Decimal | None) -> str | None:
-    return None if value is None else MapContext.decimal(value)
-
-
 def _date_time(date_value: Any, time_value: Any) -> str | None:
     """An Edm.DateTime date plus an Edm.Time (business partners' change stamp), as UTC."""
     moment = parse_date(date_value)
@@ -238,7 +234,7 @@ def part(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
             "description": None,
             "category": _text(raw.get("ProductGroup")),
             "uom": _text(raw.get("BaseUnit")),
-            "unit_cost": _num(cost),
+            "unit_cost": MapContext.decimal(cost),
             "currency": currency,
             "manufacturer": _text(raw.get("ManufacturerNumber")),
             "manufacturer_part_number": _text(raw.get("ProductManufacturerNumber")),
@@ -380,8 +376,8 @@ def work_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
         {
             "part_id": ctx.ref("parts", _text(c.get("Product"))),
             "location_id": None,
-            "quantity_planned": _num(_decimal(c.get("MaintOrdOpCompRequiredQuantity"))),
-            "quantity_used": _num(_decimal(c.get("QuantityWithdrawnInBaseUnit"))),
+            "quantity_planned": MapContext.decimal(c.get("MaintOrdOpCompRequiredQuantity")),
+            "quantity_used": MapContext.decimal(c.get("QuantityWithdrawnInBaseUnit")),
         }
         for c in components
     ]
@@ -425,7 +421,7 @@ def work_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
             or instant(raw.get("MaintOrdBasicEndDateTime")),
             "started_at": MapContext.instant(min(starts)) if starts else None,
             "completed_at": completed,
-            "estimated_hours": _num(
+            "estimated_hours": MapContext.decimal(
                 _sum(
                     _hours(
                         o.get("MaintOrdOperationWorkDuration"), o.get("MaintOrdOpWorkDurationUnit")
@@ -433,7 +429,7 @@ def work_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
                     for o in operations
                 )
             ),
-            "actual_hours": _num(
+            "actual_hours": MapContext.decimal(
                 _sum(
                     _hours(o.get("ActualWorkQuantity"), o.get("MaintOrdOpWorkDurationUnit"))
                     for o in operations
@@ -529,11 +525,11 @@ def purchase_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
                 "line_number": _sequence(item_no),
                 "part_id": ctx.ref("parts", _text(item.get("Material"))),
                 "description": _text(item.get("PurchaseOrderItemText")),
-                "quantity": _num(qty),
+                "quantity": MapContext.decimal(qty),
                 "quantity_received": None,
                 "uom": _text(item.get("PurchaseOrderQuantityUnit")),
-                "unit_price": _num(unit_price),
-                "line_total": _num(total),
+                "unit_price": MapContext.decimal(unit_price),
+                "line_total": MapContext.decimal(total),
                 "expected_delivery_date": dates[0] if dates else None,
                 "location_id": None,
                 "status": _line_status(item),
@@ -551,7 +547,7 @@ def purchase_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
             "expected_delivery_date": min(deliveries) if deliveries else None,
             "delivered_on": None,
             "currency": _text(raw.get("DocumentCurrency")),
-            "subtotal": _num(subtotal) if priced else None,
+            "subtotal": MapContext.decimal(subtotal) if priced else None,
             "tax_total": None,
             "total": None,
             "payment_terms": _text(raw.get("PaymentTerms")),

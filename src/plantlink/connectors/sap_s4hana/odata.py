@@ -188,7 +188,6 @@ class ODataStream(Stream[ODataClient]):
     key_set: str | None = None
     key_fields: tuple[str, ...] = ()
     key_of: Callable[[dict[str, Any]], str] | None = None
-    key_since_filter: Callable[[datetime], str] | None = None
     page_size: int | None = None
     key_page_size: int = 1000
     cursor_field: str | None = None
@@ -259,9 +258,9 @@ class ODataStream(Stream[ODataClient]):
             return
         assert self.key_of is not None
         params = {"$select": ",".join(self.key_fields), "$orderby": ",".join(self.key_fields)}
-        since_filter = self.key_since_filter or self.since_filter
-        if plan.since is not None and since_filter is not None:
-            params["$filter"] = since_filter(plan.since)
+        # Keys listed from another set (``key_set``) cannot take this set's change filter.
+        if plan.since is not None and self.since_filter is not None and self.key_set is None:
+            params["$filter"] = self.since_filter(plan.since)
         pages = self.pages(
             client, self.key_set or self.entity_set, params, self.key_fields, self.key_page_size
         )

@@ -56,6 +56,29 @@ def partner_changed_since(since: datetime) -> str:
     )
 
 
+#: The functional-location fields plants are made from, listed whole every run.
+_PLANT_LOCATIONS = ODataStream(
+    model="sites",
+    service=FUNCTIONAL_LOCATION,
+    entity_set="FunctionalLocation",
+    mapper=mapping.site,
+    select=(
+        "FunctionalLocation",
+        "FunctionalLocationName",
+        "SuperiorFunctionalLocation",
+        "MaintenancePlant",
+        "StreetName",
+        "HouseNumber",
+        "CityName",
+        "PostalCode",
+        "Region",
+        "Country",
+    ),
+    orderby=("FunctionalLocation",),
+    page_size=MASTER_PAGE,
+)
+
+
 class PlantStream(Stream[ODataClient]):
     """Sites from the plants functional locations carry (``MaintenancePlant``).
 
@@ -68,32 +91,11 @@ class PlantStream(Stream[ODataClient]):
     model = "sites"
     incremental = False
     reconcile = True
-    FIELDS = (
-        "FunctionalLocation",
-        "FunctionalLocationName",
-        "SuperiorFunctionalLocation",
-        "MaintenancePlant",
-        "StreetName",
-        "HouseNumber",
-        "CityName",
-        "PostalCode",
-        "Region",
-        "Country",
-    )
 
     def read(self, client: ODataClient, plan: ReadPlan) -> Iterator[Page]:
-        locations = ODataStream(
-            model="sites",
-            service=FUNCTIONAL_LOCATION,
-            entity_set="FunctionalLocation",
-            mapper=mapping.site,
-            select=self.FIELDS,
-            orderby=("FunctionalLocation",),
-            page_size=MASTER_PAGE,
-        )
         plants: dict[str, dict[str, Any]] = {}
         source_time = None
-        for page in locations.read(client, ReadPlan()):
+        for page in _PLANT_LOCATIONS.read(client, ReadPlan()):
             source_time = source_time or page.source_time
             for row in page.records:
                 plant = mapping._text(row.get("MaintenancePlant"))

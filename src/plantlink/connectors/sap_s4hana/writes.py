@@ -66,13 +66,6 @@ WO_TO_REMOTE = {
     "closed": "CLSD",
     "cancelled": "DLFL",
 }
-WO_TRANSITIONS = {
-    "CRTD": frozenset({"REL", "TECO", "DLFL"}),
-    "REL": frozenset({"TECO"}),
-    "TECO": frozenset({"CLSD", "DLFL"}),
-    "CLSD": frozenset({"TECO", "DLFL"}),
-    "DLFL": frozenset(),
-}
 #: (from, to) → the function import that moves a maintenance order.
 FUNCTIONS = {
     ("CRTD", "REL"): "ReleaseMaintenanceOrder",
@@ -83,6 +76,11 @@ FUNCTIONS = {
     ("CRTD", "DLFL"): "SetMaintOrdStsToMrkdForDeltn",
     ("TECO", "DLFL"): "SetMaintOrdStsToMrkdForDeltn",
     ("CLSD", "DLFL"): "SetMaintOrdStsToMrkdForDeltn",
+}
+#: The transitions are exactly the moves a function import exists for.
+WO_TRANSITIONS = {
+    status: frozenset(to for (frm, to) in FUNCTIONS if frm == status)
+    for status in ("CRTD", "REL", "TECO", "CLSD", "DLFL")
 }
 #: Organizational data a purchase order header needs besides the supplier.
 PO_ORG_FIELDS = ("CompanyCode", "PurchasingOrganization", "PurchasingGroup", "PurchaseOrderType")
