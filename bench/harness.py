@@ -42,6 +42,14 @@ def free_port() -> int:
         return port
 
 
+def api_ready(port: int) -> bool:
+    """Whether a ``plantlink serve`` (or the bare endpoint) on ``port`` answers /readyz."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_until(cond: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not cond():

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bench.harness import PLANTLINK, ROOT, SECRET_KEY, free_port, wait_until
+from bench.harness import PLANTLINK, ROOT, SECRET_KEY, api_ready, free_port, wait_until
 from bench.loadtest.run import parse_wrk
 
 if TYPE_CHECKING:
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 
 ROUNDS = 2
 CONNECTIONS = 8
-
-
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @contextmanager
@@ -58,7 +51,7 @@ def _server(kind: str, stored: StoredSet, log_dir: Path) -> Iterator[int]:
     with (log_dir / f"{kind}-{port}.log").open("wb") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
-        wait_until(lambda: proc.poll() is None and _ready(port), 60, f"{kind} API")
+        wait_until(lambda: proc.poll() is None and api_ready(port), 60, f"{kind} API")
         yield port
     finally:
         proc.terminate()

@@ -117,7 +117,8 @@ class Context:
     stack: ExitStack
     dlt: bool = True
     #: Stores by work-order count (memory's, incremental's, read_api's), shared in a run.
-    stores: dict[int, StoredSet] = field(default_factory=dict)
+    #: Stores kept for later steps, by the sandbox (size, seed) they mirror.
+    stores: dict[tuple[int, int], StoredSet] = field(default_factory=dict)
 
 
 def _rate(records: float, seconds: float) -> float:
@@ -296,7 +297,7 @@ def bench_memory(ctx: Context) -> Section:
     res = run_child("sync", {"db_url": url, "credentials": sb.credentials})
     d = res.data
     stored = d["stored"]["work_orders"]
-    ctx.stores[n] = StoredSet(url, d["connection_id"], d["token"], "initial sync (memory run)")
+    ctx.stores[(n, 2)] = StoredSet(url, d["connection_id"], d["token"], "initial sync (memory run)")
     settle(url)
     ok = res.max_rss_mb < 300
     md = [
@@ -322,8 +323,8 @@ def bench_memory(ctx: Context) -> Section:
 
 def _stored_set(ctx: Context, size: int, seed: int) -> StoredSet:
     """A PostgreSQL store mirroring sandbox (size, seed): synced for small sizes, else seeded."""
-    if size in ctx.stores:
-        return ctx.stores[size]
+    if (size, seed) in ctx.stores:
+        return ctx.stores[(size, seed)]
     sb = ctx.sandboxes.get(size, seed=seed)
     url = ctx.stack.enter_context(database("postgresql", ctx.work_dir))
     if size <= ctx.sizes.seed_above:
@@ -335,7 +336,7 @@ def _stored_set(ctx: Context, size: int, seed: int) -> StoredSet:
         ).data
         made = StoredSet(url, d["connection_id"], d["token"], f"seeded in {d['seconds']:.0f} s")
     settle(url)
-    ctx.stores[size] = made
+    ctx.stores[(size, seed)] = made
     return made
 
 

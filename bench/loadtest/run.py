@@ -17,21 +17,16 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-import psycopg
 from sqlalchemy import func, select
 
+from bench.harness import api_ready, commit, database, free_port, wait_until
 from plantlink.core.config import Settings
 from plantlink.sandbox.core.server import SandboxServer
 from plantlink.store import Store
@@ -68,27 +63,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    name = f"plantlink_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + (
-            "/" + name
-        )
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _ms(value: str, unit: str) -> float:
@@ -185,10 +159,10 @@ class Deployment:
         for n in range(workers):
             self._spawn(["worker", "--concurrency", "2"], f"worker-{n}.log")
         for _ in range(apis):
-            port = _free_port()
+            port = free_port()
             self.apis[port] = self._spawn(["serve", "--port", str(port)], f"serve-{port}.log")
         for port in self.apis:
-            _wait(lambda p=port: _ready(p), 60, f"API on {port}")
+            wait_until(lambda p=port: api_ready(p), 60, f"API on {port}")
 
     def _spawn(self, args: list[str], log: str) -> int:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -221,31 +195,6 @@ class Deployment:
             return int(conn.execute(stmt).scalar_one())
 
 
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _wait(cond: object, timeout: float, what: str) -> None:
-    assert callable(cond)
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        time.sleep(0.5)
-
-
-def _commit() -> str:
-    try:
-        return subprocess.check_output(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True
-        ).strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="duration of each wrk run")
@@ -255,7 +204,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
 
     with ExitStack() as stack:
-        url = stack.enter_context(_database())
+        url = stack.enter_context(database("postgresql", ROOT))
         data_dir = OUT / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         deployment = Deployment(url, data_dir)
@@ -271,7 +220,7 @@ def main() -> None:
         )
         deployment.start()
         print("syncing the read connection ...", flush=True)
-        _wait(lambda: deployment.synced(reader.id), 600, "the read connection's sync")
+        wait_until(lambda: deployment.synced(reader.id), 600, "the read connection's sync")
 
         # Background work for the workers while the API is under load.
         for n in range(BACKGROUND_CONNECTIONS):
@@ -314,7 +263,7 @@ def _write_results(
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        f"- commit: {_commit()}",
+        f"- commit: {commit()}",
         f"- sync runs finished by the workers during the load: {runs}",
         "- load average (1 min) when the results were written: "
         f"{os.getloadavg()[0]:.1f} (other work on the machine inflates latency)",
