@@ -91,7 +91,7 @@ class MapContext:
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
     @staticmethod
     def day(value: date | datetime | str | None) -> str | None:

@@ -25,21 +25,19 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
-    bindparam,
     case,
-    delete,
     exists,
     func,
-    insert,
     null,
     or_,
     select,
     update,
 )
 
-from plantlink.core.timeutil import format_us, now_us, parse_instant
+from plantlink.core.timeutil import format_us, instant_us, now_us
 from plantlink.model.mapped import Mapped
-from plantlink.model.registry import MODELS, REF_COLUMNS, ModelSpec
+from plantlink.model.registry import DATE_SLOTS, MODELS, REF_COLUMNS, ModelSpec
+from plantlink.store import bulk
 from plantlink.store.tables import connections, record_refs, records
 
 _ID_NAMESPACE = uuid.UUID("6f1d2a4e-8c1b-5f7e-9a53-3b9e1c2d4f60")
@@ -111,23 +109,47 @@ def take_stamp(conn: Connection, connection_id: str) -> int:
 
 
 def _us(value: str | None) -> int | None:
-    return None if value is None else parse_instant(value)
+    return None if value is None else instant_us(value)
 
 
 def _dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
-class _Rendered:
-    __slots__ = ("hash", "item", "row_values")
+#: Columns an upsert writes on every new or changed record, in ``_Rendered.values`` order
+#: followed by content_hash, doc and modified_at.
+_DATA_COLUMNS = (
+    "remote_created_at",
+    "remote_modified_at",
+    "remote_deleted",
+    "status",
+    *REF_COLUMNS,
+    *DATE_SLOTS,
+    "remote_data",
+    "content_hash",
+    "doc",
+    "modified_at",
+)
+_INSERT_COLUMNS = ("id", "connection_id", "model", "remote_id", "created_at", *_DATA_COLUMNS)
+_EXISTING_COLUMNS = ("id", "content_hash", "created_at", "remote_deleted", "remote_modified_at")
 
-    def __init__(self, item: Mapped, row_values: dict[str, Any], digest: str) -> None:
+
+class _Rendered:
+    __slots__ = ("body", "hash", "item", "values")
+
+    def __init__(self, item: Mapped, body: dict[str, Any], values: list[Any], digest: str) -> None:
         self.item = item
-        self.row_values = row_values
+        self.body = body
+        #: The first columns of ``_DATA_COLUMNS`` (up to remote_data).
+        self.values = values
         self.hash = digest
 
+    @property
+    def remote_modified_us(self) -> int | None:
+        return self.values[1]  # type: ignore[no-any-return]
 
-def _render(spec: ModelSpec, connection_id: str, item: Mapped) -> _Rendered:
+
+def _render(spec: ModelSpec, item: Mapped) -> _Rendered:
     src = item.fields
     body = {name: src.get(name) for name in spec.field_names}
     raw = _dumps(item.raw) if item.raw is not None else None
@@ -144,27 +166,25 @@ def _render(spec: ModelSpec, connection_id: str, item: Mapped) -> _Rendered:
         + (raw or b""),
         digest_size=16,
     ).hexdigest()
-    values: dict[str, Any] = {
-        "remote_created_at": _us(item.remote_created_at),
-        "remote_modified_at": _us(item.remote_modified_at),
-        "remote_deleted": item.remote_deleted,
-        "status": body.get("status") if spec.status_enum else None,
-        "remote_data": raw.decode() if raw is not None else None,
-    }
-    for col in REF_COLUMNS:
-        values[col] = body.get(col) if col in spec.refs else None
-    for slot in ("date_a", "date_b"):
-        values[slot] = None
+    slots: dict[str, Any] = {}
     for df in spec.date_filters:
-        values[df.slot] = _date_value_us(body.get(df.field))
-    values["_body"] = body
-    return _Rendered(item, values, digest)
+        slots[df.slot] = _date_value_us(body.get(df.field))
+    values = [
+        _us(item.remote_created_at),
+        _us(item.remote_modified_at),
+        item.remote_deleted,
+        body.get("status") if spec.status_enum else None,
+        *(body.get(col) if col in spec.refs else None for col in REF_COLUMNS),
+        *(slots.get(slot) for slot in DATE_SLOTS),
+        raw.decode() if raw is not None else None,
+    ]
+    return _Rendered(item, body, values, digest)
 
 
 def _date_value_us(value: Any) -> int | None:
     if value is None:
         return None
-    return parse_instant(str(value))
+    return instant_us(str(value))
 
 
 def _doc(record_id: str, item: Mapped, body: dict[str, Any], created: str, modified: str) -> str:
@@ -187,39 +207,31 @@ def upsert(
 ) -> UpsertResult:
     """Insert new records, update changed ones, leave identical ones untouched.
 
-    Must run inside the write transaction that took ``stamp``.
+    Must run inside the write transaction that took ``stamp``. The statements are
+    ``store.bulk``'s: one lookup, one insert, one update for the whole batch.
     """
     result = UpsertResult()
     if not items:
         return result
     rendered: dict[str, _Rendered] = {}
     for item in items:
-        spec = MODELS[item.model]
         rid = stable_id(connection_id, item.model, item.remote_id)
-        rendered[rid] = _render(spec, connection_id, item)  # last one wins within a batch
+        rendered[rid] = _render(MODELS[item.model], item)  # last one wins within a batch
     existing = {
-        row.id: (row.content_hash, row.created_at, row.remote_deleted, row.remote_modified_at)
-        for row in conn.execute(
-            select(
-                records.c.id,
-                records.c.content_hash,
-                records.c.created_at,
-                records.c.remote_deleted,
-                records.c.remote_modified_at,
-            ).where(records.c.id.in_(list(rendered)))
-        )
+        row[0]: row[1:]
+        for row in bulk.select_in(conn, records, _EXISTING_COLUMNS, "id", list(rendered))
     }
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[str, list[Any]]] = []
     stamp_text = format_us(stamp) or ""
-    ref_rows: list[dict[str, Any]] = []
+    ref_rows: list[tuple[str, str, str, str, str]] = []
     touched: list[str] = []
     for rid, r in rendered.items():
         prev = existing.get(rid)
         if prev is not None and prev[0] == r.hash:
             result.unchanged += 1
             continue
-        incoming = r.row_values["remote_modified_at"]
+        incoming = r.remote_modified_us
         if prev is not None and prev[3] is not None and incoming is not None and incoming < prev[3]:
             # An older version than the one stored: a page fetched before a write-through
             # (or a newer page) committed. Keep the newer version.
@@ -228,58 +240,34 @@ def upsert(
         result.live_delta += (0 if r.item.remote_deleted else 1) - (
             0 if prev is None or prev[2] else 1
         )
-        values = dict(r.row_values)
-        body = values.pop("_body")
         created = prev[1] if prev is not None else stamp
         created_text = stamp_text if created == stamp else format_us(created)
-        values["doc"] = _doc(rid, r.item, body, created_text or "", stamp_text)
-        values["content_hash"] = r.hash
-        values["modified_at"] = stamp
+        values = [
+            *r.values,
+            r.hash,
+            _doc(rid, r.item, r.body, created_text or "", stamp_text),
+            stamp,
+        ]
         spec = MODELS[r.item.model]
         for name, fn in spec.multi_refs.items():
-            for target in dict.fromkeys(fn(body)):
-                ref_rows.append(
-                    {
-                        "connection_id": connection_id,
-                        "model": spec.name,
-                        "name": name,
-                        "target_id": target,
-                        "record_id": rid,
-                    }
-                )
-        if spec.multi_refs:
+            for target in dict.fromkeys(fn(r.body)):
+                ref_rows.append((connection_id, spec.name, name, target, rid))
+        if spec.multi_refs and prev is not None:
             touched.append(rid)
         if prev is None:
-            values.update(
-                id=rid,
-                connection_id=connection_id,
-                model=r.item.model,
-                remote_id=r.item.remote_id,
-                created_at=stamp,
-            )
-            inserts.append(values)
+            inserts.append((rid, connection_id, r.item.model, r.item.remote_id, stamp, *values))
             result.created += 1
         else:
-            values["b_id"] = rid
-            updates.append(values)
+            updates.append((rid, values))
             result.updated += 1
-    if inserts:
-        conn.execute(insert(records), inserts)
-    if updates:
-        cols = [c for c in updates[0] if c != "b_id"]
-        stmt = (
-            update(records)
-            .where(records.c.id == bindparam("b_id"))
-            .values({c: bindparam(c) for c in cols})
-        )
-        conn.execute(stmt, updates)
-    if touched:
-        existing_touched = [rid for rid in touched if rid in existing]
-        if existing_touched:
-            conn.execute(delete(record_refs).where(record_refs.c.record_id.in_(existing_touched)))
-    if ref_rows:
-        conn.execute(insert(record_refs), ref_rows)
+    bulk.insert_rows(conn, records, _INSERT_COLUMNS, inserts)
+    bulk.update_rows(conn, records, "id", _DATA_COLUMNS, updates)
+    bulk.delete_in(conn, record_refs, "record_id", touched)
+    bulk.insert_rows(conn, record_refs, _REF_COLUMNS, ref_rows)
     return result
+
+
+_REF_COLUMNS = ("connection_id", "model", "name", "target_id", "record_id")
 
 
 def mark_deleted(

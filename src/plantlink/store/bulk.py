@@ -1,0 +1,102 @@
+"""Set-at-a-time statements for the sync's hot path, written once per dialect.
+
+A page of 200 records goes through ``upsert``: one lookup of what is stored, one insert
+of the new rows, one update of the changed ones. Built with SQLAlchemy expressions these
+cost more in Python than the database spends on them (compiling a 200-item ``IN`` list,
+processing 20 bind values a row; bench/RESULTS.md). Here each statement is a fixed SQL
+string, built once per table, column list and batch length, and run by the driver:
+
+- new rows go in with ``COPY … FROM STDIN`` on PostgreSQL (rows formatted by psycopg's
+  C code, no per-row statement on the server) and one ``executemany`` on SQLite;
+- updates are one ``executemany`` (psycopg pipelines it: one round trip);
+- lookups and deletes by key are one ``IN (…)`` with a placeholder per key.
+
+Only plain values go in (str, int, bool, None): the columns involved have no type
+processing in SQLAlchemy either, so the rows stored are the same byte for byte. (Whole
+columns as array parameters were tried for PostgreSQL: psycopg escapes array elements in
+Python, which made large documents slower than before.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+
+def _mark(dialect: str) -> str:
+    return "%s" if dialect == "postgresql" else "?"
+
+
+@lru_cache(maxsize=256)
+def _select_sql(dialect: str, table: Table, columns: tuple[str, ...], key: str, n: int) -> str:
+    marks = ", ".join([_mark(dialect)] * n)
+    return f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({marks})"
+
+
+def select_in(
+    conn: Connection, table: Table, columns: tuple[str, ...], key: str, values: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM table WHERE key IN values`` as plain tuples."""
+    out: list[tuple[Any, ...]] = []
+    for chunk in _chunks(values):
+        sql = _select_sql(conn.dialect.name, table, columns, key, len(chunk))
+        out.extend(tuple(row) for row in conn.exec_driver_sql(sql, tuple(chunk)))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _delete_sql(dialect: str, table: Table, key: str, n: int) -> str:
+    return f"DELETE FROM {table.name} WHERE {key} IN ({', '.join([_mark(dialect)] * n)})"
+
+
+def delete_in(conn: Connection, table: Table, key: str, values: Sequence[str]) -> None:
+    for chunk in _chunks(values):
+        conn.exec_driver_sql(_delete_sql(conn.dialect.name, table, key, len(chunk)), tuple(chunk))
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    """Batches small enough for any SQLite build's limit on bound parameters."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order): ``COPY`` on PostgreSQL, one
+    ``executemany`` on SQLite."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", list(rows))
+
+
+@lru_cache(maxsize=64)
+def _update_sql(dialect: str, table: Table, columns: tuple[str, ...], key: str) -> str:
+    mark = _mark(dialect)
+    sets = ", ".join(f"{c} = {mark}" for c in columns)
+    return f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
+
+
+def update_rows(
+    conn: Connection,
+    table: Table,
+    key: str,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, Sequence[Any]]],
+) -> None:
+    """Set ``columns`` of each row identified by ``key``; ``rows`` are ``(key, values)``."""
+    if not rows:
+        return
+    sql = _update_sql(conn.dialect.name, table, columns, key)
+    conn.exec_driver_sql(sql, [(*v, k) for k, v in rows])
