@@ -146,7 +146,7 @@ class _Rendered:
 
     @property
     def remote_modified_us(self) -> int | None:
-        return self.values[1]  # type: ignore[no-any-return]
+        return self.values[1]
 
 
 def _render(spec: ModelSpec, item: Mapped) -> _Rendered:
