@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from plantlink.core.timeutil import parse_instant
 from plantlink.model.mapped import Mapped
+from plantlink.model.registry import MODELS
 from plantlink.store import Store
 from plantlink.store.db import write_connection
 from plantlink.store.records import (
     ListQuery,
+    _doc,
+    _render,
     list_records,
     mark_deleted,
     stable_id,
@@ -156,3 +164,62 @@ def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
     assert res.updated == 1
     rows = list_records(store.engine, cid, ListQuery(model="work_orders"))
     assert len(rows) == 1 and "Pump (edited again)" in str(rows[0])
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    model=st.sampled_from(sorted(MODELS)),
+    values=st.lists(_JSON, min_size=0, max_size=40),
+    custom=st.dictionaries(st.text(max_size=6), _JSON, max_size=3),
+    raw=st.none() | st.dictionaries(st.text(max_size=6), _JSON, max_size=4),
+    deleted=st.booleans(),
+)
+def test_hash_and_document_bytes_stay_those_already_stored(
+    model: str, values: list[object], custom: dict[str, object], raw: object, deleted: bool
+) -> None:
+    """The hash and the document are assembled from pieces of JSON; the bytes must be those
+    of dumping them whole, as earlier versions did, or every stored record would look
+    changed (and move) on the first sync after an upgrade."""
+    spec = MODELS[model]
+    fields = dict(zip(spec.field_names, values, strict=False))
+    for df in spec.date_filters:  # these are instants by contract (indexed as numbers)
+        fields[df.field] = "2024-05-06T07:08:09.000010Z"
+    item = Mapped(
+        model=model,
+        remote_id="r1",
+        fields=fields,
+        remote_created_at="2024-01-01T00:00:00.000000Z",
+        remote_modified_at=None,
+        remote_deleted=deleted,
+        custom_fields=custom,
+        raw=raw,
+    )
+    body = {name: fields.get(name) for name in spec.field_names}
+    opt = orjson.OPT_NON_STR_KEYS
+    raw_bytes = orjson.dumps(raw, option=opt) if raw is not None else b""
+    whole = orjson.dumps(
+        [item.remote_created_at, item.remote_modified_at, deleted, body, custom], option=opt
+    )
+    r = _render(spec, item)
+    assert r.hash == hashlib.blake2b(whole + raw_bytes, digest_size=16).hexdigest()
+    doc = {
+        "id": "x",
+        "remote_id": "r1",
+        "created_at": "c",
+        "modified_at": "m",
+        "remote_created_at": item.remote_created_at,
+        "remote_modified_at": None,
+        "remote_deleted": deleted,
+        **body,
+        "custom_fields": custom,
+    }
+    assert _doc("x", item, r.body, "c", "m") == orjson.dumps(doc, option=opt).decode()

@@ -88,7 +88,17 @@ class MapContext:
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)  # validates every form below
+            if value[-1:] == "Z" and value[10:11] == "T":
+                # UTC already (JavaScript's toISOString and the like, most REST sources):
+                # widened to microseconds as text, several times faster than formatting.
+                if len(value) == 24 and value[19] == ".":
+                    return value[:23] + "000Z"
+                if len(value) == 20:
+                    return value[:19] + ".000000Z"
+                if len(value) == 27 and value[19] == ".":
+                    return value
+            value = parsed
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"

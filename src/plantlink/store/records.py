@@ -135,10 +135,14 @@ _EXISTING_COLUMNS = ("id", "content_hash", "created_at", "remote_deleted", "remo
 
 
 class _Rendered:
-    __slots__ = ("body", "hash", "item", "values")
+    __slots__ = ("body", "fields", "hash", "item", "values")
 
-    def __init__(self, item: Mapped, body: dict[str, Any], values: list[Any], digest: str) -> None:
+    def __init__(
+        self, item: Mapped, fields: dict[str, Any], body: bytes, values: list[Any], digest: str
+    ) -> None:
         self.item = item
+        self.fields = fields
+        #: ``fields`` as JSON, serialized once for the hash and the document.
         self.body = body
         #: The first columns of ``_DATA_COLUMNS`` (up to remote_data).
         self.values = values
@@ -150,35 +154,37 @@ class _Rendered:
 
 
 def _render(spec: ModelSpec, item: Mapped) -> _Rendered:
+    """Columns and content hash of a mapped record.
+
+    The hash is over ``[remote_created_at, remote_modified_at, remote_deleted, body,
+    custom_fields]`` as compact JSON, then the raw record: built here from the pieces
+    (orjson writes no whitespace, so the bytes are those of dumping the list whole),
+    keeping the body's serialization for the document.
+    """
     src = item.fields
-    body = {name: src.get(name) for name in spec.field_names}
+    fields = {name: src.get(name) for name in spec.field_names}
+    body = _dumps(fields)
     raw = _dumps(item.raw) if item.raw is not None else None
+    head = _dumps([item.remote_created_at, item.remote_modified_at, item.remote_deleted])
     digest = hashlib.blake2b(
-        _dumps(
-            [
-                item.remote_created_at,
-                item.remote_modified_at,
-                item.remote_deleted,
-                body,
-                item.custom_fields,
-            ]
-        )
-        + (raw or b""),
+        b"".join((head[:-1], b",", body, b",", _dumps(item.custom_fields), b"]", raw or b"")),
         digest_size=16,
     ).hexdigest()
-    slots: dict[str, Any] = {}
-    for df in spec.date_filters:
-        slots[df.slot] = _date_value_us(body.get(df.field))
     values = [
         _us(item.remote_created_at),
         _us(item.remote_modified_at),
         item.remote_deleted,
-        body.get("status") if spec.status_enum else None,
-        *(body.get(col) if col in spec.refs else None for col in REF_COLUMNS),
-        *(slots.get(slot) for slot in DATE_SLOTS),
+        fields.get("status") if spec.status_enum else None,
+        *(fields.get(col) if col in spec.refs else None for col in REF_COLUMNS),
+        *(None for _ in DATE_SLOTS),
         raw.decode() if raw is not None else None,
     ]
-    return _Rendered(item, body, values, digest)
+    for df in spec.date_filters:
+        values[_SLOT_INDEX[df.slot]] = _date_value_us(fields.get(df.field))
+    return _Rendered(item, fields, body, values, digest)
+
+
+_SLOT_INDEX = {slot: 4 + len(REF_COLUMNS) + i for i, slot in enumerate(DATE_SLOTS)}
 
 
 def _date_value_us(value: Any) -> int | None:
@@ -187,19 +193,22 @@ def _date_value_us(value: Any) -> int | None:
     return instant_us(str(value))
 
 
-def _doc(record_id: str, item: Mapped, body: dict[str, Any], created: str, modified: str) -> str:
-    doc = {
-        "id": record_id,
-        "remote_id": item.remote_id,
-        "created_at": created,
-        "modified_at": modified,
-        "remote_created_at": item.remote_created_at,
-        "remote_modified_at": item.remote_modified_at,
-        "remote_deleted": item.remote_deleted,
-        **body,
-        "custom_fields": item.custom_fields,
-    }
-    return _dumps(doc).decode()
+def _doc(record_id: str, item: Mapped, body: bytes, created: str, modified: str) -> str:
+    """The stored document: envelope, unified fields, custom fields (in that key order)."""
+    envelope = _dumps(
+        {
+            "id": record_id,
+            "remote_id": item.remote_id,
+            "created_at": created,
+            "modified_at": modified,
+            "remote_created_at": item.remote_created_at,
+            "remote_modified_at": item.remote_modified_at,
+            "remote_deleted": item.remote_deleted,
+        }
+    )
+    fields = b"," + body[1:-1] if len(body) > 2 else b""
+    custom = _dumps(item.custom_fields)
+    return b"".join((envelope[:-1], fields, b',"custom_fields":', custom, b"}")).decode()
 
 
 def upsert(
@@ -250,7 +259,7 @@ def upsert(
         ]
         spec = MODELS[r.item.model]
         for name, fn in spec.multi_refs.items():
-            for target in dict.fromkeys(fn(r.body)):
+            for target in dict.fromkeys(fn(r.fields)):
                 ref_rows.append((connection_id, spec.name, name, target, rid))
         if spec.multi_refs and prev is not None:
             touched.append(rid)
