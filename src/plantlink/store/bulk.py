@@ -9,7 +9,7 @@ string, built once per table, column list and batch length, and run by the drive
 - new rows go in with ``COPY … FROM STDIN`` on PostgreSQL (rows formatted by psycopg's
   C code, no per-row statement on the server) and one ``executemany`` on SQLite;
 - updates are one ``executemany`` (psycopg pipelines it: one round trip);
-- lookups and deletes by key are one ``IN (…)`` with a placeholder per key.
+- lookups and deletes by key are one ``IN (…)`` (``= ANY`` of one array on PostgreSQL).
 
 Only plain values go in (str, int, bool, None): the columns involved have no type
 processing in SQLAlchemy either, so the rows stored are the same byte for byte. (Whole
@@ -31,9 +31,17 @@ def _mark(dialect: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _select_sql(dialect: str, table: Table, columns: tuple[str, ...], key: str, n: int) -> str:
-    marks = ", ".join([_mark(dialect)] * n)
-    return f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({marks})"
+def _key_in(dialect: str, key: str, n: int) -> str:
+    """``key IN (…)``: one binary array parameter on PostgreSQL (psycopg neither parses nor
+    escapes it per item, unlike a placeholder or a text array per item), one placeholder
+    per key on SQLite (the driver caches the statement per length)."""
+    if dialect == "postgresql":
+        return f"{key} = ANY(%b)"
+    return f"{key} IN ({', '.join('?' * n)})"
+
+
+def _key_params(dialect: str, chunk: Sequence[str]) -> tuple[Any, ...]:
+    return (list(chunk),) if dialect == "postgresql" else tuple(chunk)
 
 
 def select_in(
@@ -41,20 +49,19 @@ def select_in(
 ) -> list[tuple[Any, ...]]:
     """``SELECT columns FROM table WHERE key IN values`` as plain tuples."""
     out: list[tuple[Any, ...]] = []
+    dialect = conn.dialect.name
     for chunk in _chunks(values):
-        sql = _select_sql(conn.dialect.name, table, columns, key, len(chunk))
-        out.extend(tuple(row) for row in conn.exec_driver_sql(sql, tuple(chunk)))
+        where = _key_in(dialect, key, len(chunk))
+        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where}"
+        out.extend(tuple(row) for row in conn.exec_driver_sql(sql, _key_params(dialect, chunk)))
     return out
 
 
-@lru_cache(maxsize=256)
-def _delete_sql(dialect: str, table: Table, key: str, n: int) -> str:
-    return f"DELETE FROM {table.name} WHERE {key} IN ({', '.join([_mark(dialect)] * n)})"
-
-
 def delete_in(conn: Connection, table: Table, key: str, values: Sequence[str]) -> None:
+    dialect = conn.dialect.name
     for chunk in _chunks(values):
-        conn.exec_driver_sql(_delete_sql(conn.dialect.name, table, key, len(chunk)), tuple(chunk))
+        where = _key_in(dialect, key, len(chunk))
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", _key_params(dialect, chunk))
 
 
 def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
