@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from plantlink.core.config import Settings
 from plantlink.core.security import CredentialCipher
 from plantlink.store.accounts import Accounts
-from plantlink.store.db import make_engine, migrate
+from plantlink.store.db import dispose, make_engine, migrate
 
 
 @dataclass
@@ -39,4 +39,4 @@ class Store:
         )
 
     def close(self) -> None:
-        self.engine.dispose()
+        dispose(self.engine)

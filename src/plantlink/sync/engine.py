@@ -1,8 +1,8 @@
 """The sync engine: plan each model's listing, run it page by page, publish the result.
 
-Each page is mapped and committed in one write transaction together with its
-checkpoint, so a run killed at any point resumes from the last committed page with no
-gap and no duplicate. A model's high-water mark (``cursor``) only advances when its
+Each page is stored in a write transaction together with its checkpoint (several pages
+to a transaction, see ``sync.batch``), so a run killed at any point resumes from the
+last committed page with no gap and no duplicate. A model's high-water mark (``cursor``) only advances when its
 listing finished and everything it returned is stored. One model failing never stops
 the others; a source refusing our credentials stops the connection (``auth_required``).
 """
@@ -24,7 +24,7 @@ from plantlink.connectors.errors import AuthFailed, SourceError, SourceRejected,
 from plantlink.connectors.http import PoliteClient, RetryPolicy, limiter_storage
 from plantlink.connectors.registry import get_connector
 from plantlink.core import metrics
-from plantlink.core.timeutil import format_us, from_us, now_us, parse_instant, to_us
+from plantlink.core.timeutil import format_us, from_us, instant_us, now_us, to_us
 from plantlink.model.mapped import Mapped
 from plantlink.model.registry import MODELS
 from plantlink.store import Store
@@ -33,6 +33,7 @@ from plantlink.store.db import write_connection
 from plantlink.store.records import UpsertResult, mark_deleted, take_stamp, upsert
 from plantlink.store.tables import connections, sync_runs
 from plantlink.sync import lease, seen, state
+from plantlink.sync.batch import BatchPolicy, PageBatch
 from plantlink.sync.prefetch import read_ahead
 from plantlink.sync.schedule import RunRequest, request_sync
 from plantlink.sync.settings import ConnectionSettings
@@ -41,7 +42,7 @@ log = structlog.get_logger(__name__)
 
 #: Called with (organization_id, event type, payload) — webhooks subscribe here.
 EventSink = Callable[[str, str, dict[str, Any]], None]
-#: Called with (model, pages, records) after every committed page.
+#: Called with (model, pages, records) after every commit of pages.
 Progress = Callable[[str, int, int], None]
 
 #: After this many models of a run failed because the source is unreachable, the rest
@@ -65,6 +66,8 @@ class ModelOutcome:
     error_message: str | None = None
     watermark: int | None = None
     previous_watermark: int | None = None
+    #: Pages committed by this run (also those before a failure: then partially synced).
+    pages: int = 0
 
     @property
     def changed(self) -> int:
@@ -89,11 +92,13 @@ class SyncEngine:
         on_event: EventSink | None = None,
         progress: Progress | None = None,
         rate_limit_storage: str = "",
+        batch_policy: BatchPolicy | None = None,
     ) -> None:
         self.store = store
         self.owner = owner or lease.new_owner()
         self.on_event = on_event
         self.progress = progress
+        self.batch_policy = batch_policy or BatchPolicy()
         self._limiter_storage = limiter_storage(rate_limit_storage)
 
     # -- public -----------------------------------------------------------------------
@@ -394,12 +399,11 @@ class SyncEngine:
         started = now_us()
         state.mark_started(engine, conn_row.id, model)
         cp = self._plan(stream, st, settings, full)
-        committed_pages = 0
         try:
             restarted = False
             while True:
                 try:
-                    committed_pages += self._list(conn_row, stream, client, cp, outcome, deadline)
+                    self._list(conn_row, stream, client, cp, outcome, deadline)
                     break
                 except SourceRejected:
                     # A stale page token (e.g. an expired source cursor): start the
@@ -414,12 +418,12 @@ class SyncEngine:
         except (lease.LeaseLost, _BudgetSpent):
             raise
         except AuthFailed as exc:
-            return self._fail(conn_row, outcome, exc, committed_pages, started)
+            return self._fail(conn_row, outcome, exc, started)
         except SourceError as exc:
-            return self._fail(conn_row, outcome, exc, committed_pages, started)
+            return self._fail(conn_row, outcome, exc, started)
         except Exception as exc:  # a mapping bug in one model must not stop the others
             log.exception("model_sync_crashed", run_id=run_id)
-            return self._fail(conn_row, outcome, exc, committed_pages, started)
+            return self._fail(conn_row, outcome, exc, started)
         timer.observe((now_us() - started) / 1e6)
         log.info(
             "model_synced",
@@ -427,7 +431,7 @@ class SyncEngine:
             updated=outcome.result.updated,
             unchanged=outcome.result.unchanged,
             deleted=outcome.deleted,
-            pages=committed_pages,
+            pages=outcome.pages,
         )
         return outcome
 
@@ -436,12 +440,11 @@ class SyncEngine:
         conn_row: ConnectionRow,
         outcome: ModelOutcome,
         exc: Exception,
-        committed_pages: int,
         started: int,
     ) -> ModelOutcome:
         code = exc.code if isinstance(exc, SourceError) else "SYNC_ERROR"
         message = exc.message if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
-        partial = committed_pages > 0
+        partial = outcome.pages > 0
         outcome.status = "partially_synced" if partial else "failed"
         outcome.error_code, outcome.error_message = code, message
         state.mark_failed(
@@ -519,9 +522,10 @@ class SyncEngine:
         cp: dict[str, Any],
         outcome: ModelOutcome,
         deadline: float | None,
-    ) -> int:
+    ) -> None:
+        """List the model from the checkpoint on; ``outcome`` counts what is committed."""
         if cp["done"]:
-            return 0
+            return
         engine, model = self.store.engine, stream.model
         if cp["pages"] == 0 and cp["track_seen"]:
             with write_connection(engine) as conn:
@@ -540,40 +544,64 @@ class SyncEngine:
                         m
                         for m in mapped
                         if m.remote_modified_at is None
-                        or parse_instant(m.remote_modified_at) >= window
+                        or instant_us(m.remote_modified_at) >= window
                     ]
                 yield page, mapped
 
-        pages = 0
         # The next page is fetched and mapped while this one is stored (see prefetch):
-        # the database releases the GIL while it works, so the two overlap.
-        with read_ahead(mapped_pages()) as listing:
-            for page, mapped in listing:
-                if cp["listing_start"] is None:
-                    start = to_us(page.source_time) if page.source_time else now_us()
-                    cp["listing_start"] = start - 1_000_000
-                    cp["listing_stamp"] = now_us()
-                with write_connection(engine) as conn:
-                    lease.fence(conn, conn_row.id, self.owner)
-                    stamp = take_stamp(conn, conn_row.id)
-                    res = upsert(conn, conn_row.id, mapped, stamp)
+        # the database releases the GIL while it works, so the two overlap. Pages are
+        # committed several at a time, each with its checkpoint (see batch).
+        batch: PageBatch | None = None
+
+        def commit() -> None:
+            nonlocal batch
+            assert batch is not None
+            done, batch = batch, None
+            done.commit()
+            outcome.pages += done.pages
+            for res in done.results:
+                outcome.result.add(res)
+                for change, n in (("created", res.created), ("updated", res.updated)):
+                    if n:
+                        metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
+            if self.progress is not None:
+                self.progress(model, cp["pages"], cp["records"])
+
+        try:
+            with read_ahead(mapped_pages()) as listing:
+                pages_left = iter(listing)
+                while True:
+                    try:
+                        page, mapped = next(pages_left)
+                    except StopIteration:
+                        break
+                    except BaseException:
+                        if batch is not None:  # what is stored stays stored
+                            commit()
+                        raise
+                    if cp["listing_start"] is None:
+                        start = to_us(page.source_time) if page.source_time else now_us()
+                        cp["listing_start"] = start - 1_000_000
+                        cp["listing_stamp"] = now_us()
+                    if batch is None:
+                        batch = PageBatch.open(engine, conn_row.id, self.owner)
+                    res = upsert(batch.conn, conn_row.id, mapped, batch.stamp)
                     if cp["track_seen"]:
-                        seen.add(conn, conn_row.id, model, (m.remote_id for m in mapped))
+                        seen.add(batch.conn, conn_row.id, model, (m.remote_id for m in mapped))
                     cp["token"] = page.next
                     cp["done"] = page.next is None
                     cp["pages"] += 1
                     cp["records"] += len(mapped)
-                    state.save_page(conn, conn_row.id, model, cp, res.live_delta)
-                outcome.result.add(res)
-                pages += 1
-                for change, n in (("created", res.created), ("updated", res.updated)):
-                    if n:
-                        metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
-                if self.progress is not None:
-                    self.progress(model, cp["pages"], cp["records"])
-                if deadline is not None and page.next and time.monotonic() > deadline:
-                    raise _BudgetSpent
-        return pages
+                    state.save_page(batch.conn, conn_row.id, model, cp, res.live_delta)
+                    batch.add(res, len(mapped))
+                    out_of_time = deadline is not None and page.next and time.monotonic() > deadline
+                    if page.next is None or out_of_time or batch.full(self.batch_policy):
+                        commit()
+                    if out_of_time:
+                        raise _BudgetSpent
+        finally:
+            if batch is not None:
+                batch.rollback()
 
     def _reconcile_keys(
         self,

@@ -39,6 +39,8 @@ class FaultsBody(BaseModel):
     kinds: list[FaultKind] = Field(default_factory=list)
     seed: int | None = None
     timeout_ms: int = Field(5000, ge=0, le=600_000)
+    #: Vendor requests answered normally before the faults begin.
+    after: int = Field(0, ge=0)
 
 
 class RateLimitBody(BaseModel):
@@ -127,13 +129,14 @@ def control_router(state: SandboxState, vendor: Vendor) -> APIRouter:
 
     @router.post("/faults")
     async def faults(body: FaultsBody) -> Response:
-        state.faults.configure(body.rate, body.kinds, body.seed, body.timeout_ms)
+        state.faults.configure(body.rate, body.kinds, body.seed, body.timeout_ms, body.after)
         return _json(
             {
                 "rate": body.rate,
                 "kinds": list(state.faults.kinds),
                 "seed": body.seed,
                 "timeout_ms": body.timeout_ms,
+                "after": body.after,
             }
         )
 

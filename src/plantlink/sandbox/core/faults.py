@@ -24,6 +24,8 @@ class FaultInjector:
         self.rate = 0.0
         self.kinds: tuple[FaultKind, ...] = ()
         self.timeout_ms = 5000
+        #: Requests still answered normally before draws begin (``after``).
+        self._spared = 0
         self._rng = Rng(0)
 
     def configure(
@@ -32,8 +34,11 @@ class FaultInjector:
         kinds: list[FaultKind],
         seed: int | None = None,
         timeout_ms: int = 5000,
+        after: int = 0,
     ) -> None:
+        """``after``: answer that many requests normally first (a source that fails mid-listing)."""
         self.rate = rate
+        self._spared = after
         self.kinds = tuple(kinds) or FAULT_KINDS
         self.timeout_ms = timeout_ms
         self._rng = Rng(int.from_bytes(os.urandom(8)) if seed is None else seed)
@@ -41,6 +46,9 @@ class FaultInjector:
     def draw(self) -> FaultKind | None:
         """The fault for the next request, or None to answer normally."""
         if self.rate <= 0:
+            return None
+        if self._spared > 0:
+            self._spared -= 1
             return None
         hit = self._rng.random() < self.rate
         kind = self._rng.choice(self.kinds)

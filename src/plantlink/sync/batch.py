@@ -1,0 +1,76 @@
+"""Several pages per write transaction, each page with its checkpoint.
+
+A commit costs the same whatever it holds: on SQLite every index page a transaction
+touched is written to the log again, and with records keyed by hashed ids a page of 200
+touches about as many index pages as five pages do (bench/RESULTS.md). So a listing
+keeps one transaction open across pages and commits it once it holds
+``max_records`` records or has been open ``max_seconds`` — or when the listing ends,
+fails or runs out of time. Every page still writes its checkpoint in the transaction
+that stores it: a crash loses at most the pages of the open transaction, which the
+resumed run fetches again from the last committed checkpoint (no gap, no duplicate).
+
+``max_seconds`` keeps records arriving from a slow source visible within that time,
+and bounds how long the connection's stamp lock is held against write-throughs.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine
+
+from plantlink.store.db import write_connection
+from plantlink.store.records import UpsertResult, take_stamp
+from plantlink.sync import lease
+
+
+@dataclass
+class BatchPolicy:
+    max_records: int = 1_000
+    max_seconds: float = 0.5
+
+
+@dataclass
+class PageBatch:
+    """The open write transaction of a listing and what it holds so far."""
+
+    conn: Connection
+    stamp: int
+    opened: float
+    _stack: ExitStack
+    pages: int = 0
+    records: int = 0
+    results: list[UpsertResult] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, engine: Engine, connection_id: str, owner: str) -> PageBatch:
+        """Begin the transaction: check the lease is still ours, take the stamp."""
+        stack = ExitStack()
+        try:
+            conn = stack.enter_context(write_connection(engine))
+            lease.fence(conn, connection_id, owner)
+            stamp = take_stamp(conn, connection_id)
+        except BaseException:
+            stack.close()
+            raise
+        return cls(conn, stamp, time.monotonic(), stack)
+
+    def add(self, result: UpsertResult, records: int) -> None:
+        self.results.append(result)
+        self.pages += 1
+        self.records += records
+
+    def full(self, policy: BatchPolicy) -> bool:
+        return (
+            self.records >= policy.max_records
+            or time.monotonic() - self.opened >= policy.max_seconds
+        )
+
+    def commit(self) -> None:
+        self._stack.close()
+
+    def rollback(self) -> None:
+        """Leave without committing (the pages are fetched again from the checkpoint)."""
+        self._stack.__exit__(RuntimeError, RuntimeError("batch abandoned"), None)
