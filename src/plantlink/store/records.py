@@ -211,8 +211,25 @@ def _doc(record_id: str, item: Mapped, body: bytes, created: str, modified: str)
     return b"".join((envelope[:-1], fields, b',"custom_fields":', custom, b"}")).decode()
 
 
+class Prepared:
+    """Mapped records rendered for the store (ids, columns, hashes) ahead of the write.
+
+    Pure CPU work that needs no database: a sync prepares the next page in its read-ahead
+    thread while the database is still writing the previous one.
+    """
+
+    __slots__ = ("connection_id", "rendered")
+
+    def __init__(self, connection_id: str, items: Iterable[Mapped]) -> None:
+        self.connection_id = connection_id
+        self.rendered: dict[str, _Rendered] = {}
+        for item in items:
+            rid = stable_id(connection_id, item.model, item.remote_id)
+            self.rendered[rid] = _render(MODELS[item.model], item)  # last one wins
+
+
 def upsert(
-    conn: Connection, connection_id: str, items: Sequence[Mapped], stamp: int
+    conn: Connection, connection_id: str, items: Sequence[Mapped] | Prepared, stamp: int
 ) -> UpsertResult:
     """Insert new records, update changed ones, leave identical ones untouched.
 
@@ -220,12 +237,12 @@ def upsert(
     ``store.bulk``'s: one lookup, one insert, one update for the whole batch.
     """
     result = UpsertResult()
-    if not items:
+    prepared = items if isinstance(items, Prepared) else Prepared(connection_id, items)
+    if prepared.connection_id != connection_id:
+        raise ValueError("records prepared for another connection")
+    rendered = prepared.rendered
+    if not rendered:
         return result
-    rendered: dict[str, _Rendered] = {}
-    for item in items:
-        rid = stable_id(connection_id, item.model, item.remote_id)
-        rendered[rid] = _render(MODELS[item.model], item)  # last one wins within a batch
     existing = {
         row[0]: row[1:]
         for row in bulk.select_in(conn, records, _EXISTING_COLUMNS, "id", list(rendered))

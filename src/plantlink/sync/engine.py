@@ -30,7 +30,7 @@ from plantlink.model.registry import MODELS
 from plantlink.store import Store
 from plantlink.store.accounts import ConnectionRow
 from plantlink.store.db import write_connection
-from plantlink.store.records import UpsertResult, mark_deleted, take_stamp, upsert
+from plantlink.store.records import Prepared, UpsertResult, mark_deleted, take_stamp, upsert
 from plantlink.store.tables import connections, sync_runs
 from plantlink.sync import lease, seen, state
 from plantlink.sync.batch import BatchPolicy, PageBatch
@@ -535,7 +535,7 @@ class SyncEngine:
         )
         window = cp["window"] if not stream.incremental or cp["complete"] else None
 
-        def mapped_pages() -> Iterator[tuple[Page, list[Mapped]]]:
+        def mapped_pages() -> Iterator[tuple[Page, list[Mapped], Prepared]]:
             for page in stream.read(client, plan):
                 ctx = MapContext(conn_row.id, page.lookups)
                 mapped = [m for raw in page.records for m in stream.map(raw, ctx)]
@@ -546,11 +546,12 @@ class SyncEngine:
                         if m.remote_modified_at is None
                         or instant_us(m.remote_modified_at) >= window
                     ]
-                yield page, mapped
+                yield page, mapped, Prepared(conn_row.id, mapped)
 
-        # The next page is fetched and mapped while this one is stored (see prefetch):
-        # the database releases the GIL while it works, so the two overlap. Pages are
-        # committed several at a time, each with its checkpoint (see batch).
+        # The next page is fetched, mapped and rendered for the store (``Prepared``) while
+        # this one is written (see prefetch): the database releases the GIL while it
+        # works, so the two overlap. Pages are committed several at a time, each with its
+        # checkpoint (see batch).
         batch: PageBatch | None = None
 
         def commit() -> None:
@@ -572,7 +573,7 @@ class SyncEngine:
                 pages_left = iter(listing)
                 while True:
                     try:
-                        page, mapped = next(pages_left)
+                        page, mapped, prepared = next(pages_left)
                     except StopIteration:
                         break
                     except BaseException:
@@ -585,7 +586,7 @@ class SyncEngine:
                         cp["listing_stamp"] = now_us()
                     if batch is None:
                         batch = PageBatch.open(engine, conn_row.id, self.owner)
-                    res = upsert(batch.conn, conn_row.id, mapped, batch.stamp)
+                    res = upsert(batch.conn, conn_row.id, prepared, batch.stamp)
                     if cp["track_seen"]:
                         seen.add(batch.conn, conn_row.id, model, (m.remote_id for m in mapped))
                     cp["token"] = page.next
