@@ -9,6 +9,7 @@ import uuid
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import literal_column, select
 
 from plantlink.core.timeutil import parse_instant
 from plantlink.model.mapped import Mapped
@@ -25,6 +26,7 @@ from plantlink.store.records import (
     take_stamp,
     upsert,
 )
+from plantlink.store.tables import record_refs
 
 
 def _org_conn(store: Store) -> str:
@@ -223,3 +225,42 @@ def test_hash_and_document_bytes_stay_those_already_stored(
         "custom_fields": custom,
     }
     assert _doc("x", item, r.body, "c", "m") == orjson.dumps(doc, option=opt).decode()
+
+
+def test_reference_rows_follow_edits_and_stay_put_when_unchanged(store: Store) -> None:
+    cid = _org_conn(store)
+
+    def parts_of(*parts: str) -> dict[str, object]:
+        return {"materials": [{"part_id": p} for p in parts]}
+
+    def found(part: str) -> list[str]:
+        q = ListQuery(model="work_orders", multi_filters={"part_id": [part]})
+        return [row[0] for row in list_records(store.engine, cid, q)]
+
+    # The row's physical address: a row deleted and inserted again gets a new one.
+    physical = literal_column("rowid" if store.is_sqlite else "ctid::text")
+
+    def ref_rows() -> list[tuple[str, str, str]]:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                select(record_refs.c.target_id, record_refs.c.record_id, physical).order_by(
+                    record_refs.c.target_id
+                )
+            ).all()
+        return [(r[0], r[1], str(r[2])) for r in rows]
+
+    wid = stable_id(cid, "work_orders", "w1")
+    _write(store, cid, [_wo("w1", "a", **parts_of("p1", "p2")), _wo("w2", "b", **parts_of("p1"))])
+    assert sorted(found("p1")) == sorted([wid, stable_id(cid, "work_orders", "w2")])
+    _write(store, cid, [_wo("w1", "a", **parts_of("p2", "p3"))])
+    assert found("p1") == [stable_id(cid, "work_orders", "w2")]
+    assert found("p3") == [wid] and found("p2") == [wid]
+    before = ref_rows()
+    res, _ = _write(store, cid, [_wo("w1", "renamed", **parts_of("p2", "p3"))])
+    assert res.updated == 1
+    assert ref_rows() == before  # unchanged references: the same rows, none rewritten
+    _write(store, cid, [_wo("w1", "renamed", **parts_of("p2", "p3", "p4"))])
+    assert found("p4") == [wid] and found("p2") == [wid] and found("p3") == [wid]
+    _write(store, cid, [_wo("w1", "renamed")])
+    assert found("p2") == found("p3") == found("p4") == []
+    assert len(ref_rows()) == 1  # w2's p1

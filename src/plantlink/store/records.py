@@ -288,9 +288,38 @@ def upsert(
             result.updated += 1
     bulk.insert_rows(conn, records, _INSERT_COLUMNS, inserts)
     bulk.update_rows(conn, records, "id", _DATA_COLUMNS, updates)
-    bulk.delete_in(conn, record_refs, "record_id", touched)
-    bulk.insert_rows(conn, record_refs, _REF_COLUMNS, ref_rows)
+    _write_refs(conn, ref_rows, touched)
     return result
+
+
+def _write_refs(
+    conn: Connection, wanted: list[tuple[str, str, str, str, str]], touched: list[str]
+) -> None:
+    """Make ``record_refs`` of the batch's records what ``wanted`` says.
+
+    ``touched`` are the stored records whose references may have changed: their rows are
+    compared with what is wanted and only the difference is written. An edit rarely
+    changes a work order's parts, and rewriting them all would add index entries (and
+    dead rows to vacuum) on every update.
+    """
+    stored: set[tuple[str, str, str, str, str]] = set()
+    if touched:
+        stored = {
+            (connection_id, model, name, target, rid)
+            for rid, connection_id, model, name, target in bulk.select_in(
+                conn, record_refs, ("record_id", *_REF_COLUMNS[:4]), "record_id", touched
+            )
+        }
+    wanted_set = set(wanted)
+    gone = stored - wanted_set
+    if gone:
+        bulk.delete_in(conn, record_refs, "record_id", sorted({row[4] for row in gone}))
+        # Rows of those records that are still wanted went too: written again below.
+        keep = {row[4] for row in gone}
+        stored = {row for row in stored if row[4] not in keep}
+    bulk.insert_rows(
+        conn, record_refs, _REF_COLUMNS, [row for row in dict.fromkeys(wanted) if row not in stored]
+    )
 
 
 _REF_COLUMNS = ("connection_id", "model", "name", "target_id", "record_id")
