@@ -2,9 +2,10 @@
 
 Each page is stored in a write transaction together with its checkpoint (several pages
 to a transaction, see ``sync.batch``), so a run killed at any point resumes from the
-last committed page with no gap and no duplicate. A model's high-water mark (``cursor``) only advances when its
-listing finished and everything it returned is stored. One model failing never stops
-the others; a source refusing our credentials stops the connection (``auth_required``).
+last committed page with no gap and no duplicate. A model's high-water mark
+(``cursor``) only advances when its listing finished and everything it returned is
+stored. One model failing never stops the others; a source refusing our credentials
+stops the connection (``auth_required``).
 """
 
 from __future__ import annotations
