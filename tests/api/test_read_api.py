@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from plantlink.core.timeutil import format_us, parse_instant
 from tests.api.conftest import Linked, link, wait_synced
 
 
@@ -129,9 +130,23 @@ def test_filters(shared_linked: Linked) -> None:
         assert [w["remote_id"] for w in read_all(c, "/v1/work-orders", remote_id=remote)] == [
             remote
         ]
-        mods = sorted(w["modified_at"] for w in wos)
-        got = read_all(c, "/v1/work-orders", modified_after=mods[0], modified_before=mods[-1])
-        assert all(mods[0] < w["modified_at"] < mods[-1] for w in got)
+        # Both bounds are exclusive. (An initial sync stores up to 1,000 records per
+        # transaction, so many records share a stamp: bounds at the stamps themselves.)
+        mods = sorted({w["modified_at"] for w in wos})
+        lo, hi = mods[0], mods[-1]
+        every = {w["id"] for w in wos}
+        got = read_all(c, "/v1/work-orders", modified_after=_us(lo, -1), modified_before=_us(hi, 1))
+        assert {w["id"] for w in got} == every
+        got = read_all(c, "/v1/work-orders", modified_after=lo)
+        assert {w["id"] for w in got} == {w["id"] for w in wos if w["modified_at"] > lo}
+        got = read_all(c, "/v1/work-orders", modified_before=hi)
+        assert {w["id"] for w in got} == {w["id"] for w in wos if w["modified_at"] < hi}
+        assert read_all(c, "/v1/work-orders", modified_after=hi) == []
+
+
+def _us(instant: str, delta: int) -> str:
+    """``instant`` moved by ``delta`` microseconds."""
+    return format_us(parse_instant(instant) + delta) or ""
 
 
 def test_tokens_are_isolated_and_revocable(linked: Linked) -> None:
