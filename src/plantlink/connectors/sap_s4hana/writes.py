@@ -57,6 +57,22 @@ from plantlink.core.timeutil import parse_source_datetime
 #: Marks a call whose ``If-Match`` is read from the entity right before it is sent.
 CURRENT_ETAG = "<current>"
 
+
+def _merge(url: str, payload: dict[str, Any], purpose: str, field: str | None = None) -> SourceCall:
+    """A ``PATCH`` (MERGE: only the properties sent change) against the current ETag."""
+    return SourceCall(
+        "PATCH", url, payload, purpose, headers={"If-Match": CURRENT_ETAG}, field=field
+    )
+
+
+def _items(current: Fetched) -> dict[str, dict[str, Any]]:
+    """The stored purchase order's items by item number."""
+    return {
+        str(i.get("PurchaseOrderItem")): i
+        for i in (current.raw.get("to_PurchaseOrderItem") or {}).get("results") or ()
+    }
+
+
 ORDER_TYPES = {"corrective": "PM01", "preventive": "PM02", "other": "PM03"}
 PRIORITIES = {v: k for k, v in mapping.PRIORITY.items()}  # urgent → "1", …
 WO_TO_REMOTE = {
@@ -567,30 +583,14 @@ class SapWriter(ConnectorWriter[SapClient]):
             )
             payload = self._equipment_payload(body, ctx)
             if payload:
-                calls.append(
-                    SourceCall(
-                        "PATCH",
-                        url,
-                        payload,
-                        "change the fields sent (MERGE)",
-                        headers={"If-Match": CURRENT_ETAG},
-                    )
-                )
+                calls.append(_merge(url, payload, "change the fields sent (MERGE)"))
             return WritePlan(model, "update", calls, current.remote_id, None, spec.transaction)
         if model == "work_orders":
             content = {k: v for k, v in body.items() if k != "status"}
             if content:
                 payload = self._order_payload(content, ctx, creating=False)
                 url = f"{SERVICE_ROOT}/{MAINTENANCE_ORDER}/MaintenanceOrder('{current.remote_id}')"
-                calls.append(
-                    SourceCall(
-                        "PATCH",
-                        url,
-                        payload,
-                        "change the fields sent (MERGE)",
-                        headers={"If-Match": CURRENT_ETAG},
-                    )
-                )
+                calls.append(_merge(url, payload, "change the fields sent (MERGE)"))
             target = body.get("status")
             if target is not None:
                 calls.extend(self._status_calls(current, WO_TO_REMOTE[target]))
@@ -607,18 +607,13 @@ class SapWriter(ConnectorWriter[SapClient]):
         root = f"{SERVICE_ROOT}/{PURCHASE_ORDER}"
         if header:
             calls.append(
-                SourceCall(
-                    "PATCH",
+                _merge(
                     f"{root}/A_PurchaseOrder('{number}')",
                     header,
                     "change the header fields sent (MERGE)",
-                    headers={"If-Match": CURRENT_ETAG},
                 )
             )
-        items = {
-            str(i.get("PurchaseOrderItem")): i
-            for i in (current.raw.get("to_PurchaseOrderItem") or {}).get("results") or ()
-        }
+        items = _items(current)
         for i, line in enumerate(body.get("lines") or ()):
             item_no = line.get("remote_id")
             values = self._item(line, i, ctx)
@@ -643,20 +638,18 @@ class SapWriter(ConnectorWriter[SapClient]):
                 continue
             if values:
                 calls.append(
-                    SourceCall(
-                        "PATCH",
+                    _merge(
                         f"{root}/A_PurchaseOrderItem(PurchaseOrder='{number}',"
                         f"PurchaseOrderItem='{item_no}')",
                         values,
                         f"change item {item_no} (MERGE)",
-                        headers={"If-Match": CURRENT_ETAG},
                         field=f"lines[{i}]",
                     )
                 )
             if line.get("expected_delivery_date") is not None:
                 calls.extend(
                     self._schedule_calls(
-                        current, number, [item_no], line["expected_delivery_date"], f"lines[{i}]"
+                        items, number, [item_no], line["expected_delivery_date"], f"lines[{i}]"
                     )
                 )
         if body.get("expected_delivery_date") is not None:
@@ -667,7 +660,7 @@ class SapWriter(ConnectorWriter[SapClient]):
             }
             calls.extend(
                 self._schedule_calls(
-                    current,
+                    items,
                     number,
                     [n for n in items if n not in own],
                     body["expected_delivery_date"],
@@ -678,16 +671,12 @@ class SapWriter(ConnectorWriter[SapClient]):
 
     def _schedule_calls(
         self,
-        current: Fetched,
+        items: dict[str, dict[str, Any]],
         number: str,
         item_numbers: list[str],
         when: Any,
         field: str | None,
     ) -> list[SourceCall]:
-        items = {
-            str(i.get("PurchaseOrderItem")): i
-            for i in (current.raw.get("to_PurchaseOrderItem") or {}).get("results") or ()
-        }
         calls = []
         root = f"{SERVICE_ROOT}/{PURCHASE_ORDER}"
         for item_no in item_numbers:
