@@ -21,7 +21,6 @@ connector's stream mapping and stored with the sync engine's stamping (write-thr
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,7 @@ from sqlalchemy import select
 
 from plantlink.connectors.base import Connector
 from plantlink.connectors.errors import SourceError
+from plantlink.connectors.http import retry_after
 from plantlink.connectors.registry import get_connector
 from plantlink.connectors.writes import (
     ConnectorWriter,
@@ -299,7 +299,7 @@ class WriteService:
         progress: Progress,
     ) -> WriteResult:
         conn = req.conn
-        wctx = WriteContext(conn.id, req.idempotency_key, req.dry_run)
+        wctx = WriteContext(conn.id)
         settings = ConnectionSettings.model_validate(conn.settings)
         wctx.state["write_defaults"] = dict(settings.write_defaults)
         if body.get("custom_fields"):
@@ -332,7 +332,13 @@ class WriteService:
         if not plan.calls:  # nothing to change (e.g. the status it already has)
             assert current is not None
             doc = self._write_through(connector, writer, client, conn, req.model, current.remote_id)
-            return WriteResult(200, {"data": doc, "write": self._report(req, plan, None)})
+            return WriteResult(
+                200,
+                {"data": doc, "write": self._report(req, plan, None, read_back=doc is not None)},
+            )
+        # Until execute says otherwise, assume the source may have applied something: an
+        # unexpected failure in there must not release the idempotency key for a retry.
+        progress.dirty = True
         outcome = writer.execute(client, plan, wctx)
         progress.dirty = outcome.dirty
         doc = None
@@ -345,7 +351,7 @@ class WriteService:
                 log.warning("write_read_back_failed", error=exc.message)
         if outcome.error is not None:
             error = outcome.error
-            error.details.update(self._report(req, plan, outcome))
+            error.details.update(self._report(req, plan, outcome, read_back=doc is not None))
             error.dirty = outcome.dirty
             raise error
         return WriteResult(
@@ -366,7 +372,7 @@ class WriteService:
         plan: WritePlan,
         outcome: WriteOutcome | None,
         *,
-        read_back: bool = True,
+        read_back: bool,
     ) -> dict[str, Any]:
         return {
             "operation": req.operation,
@@ -591,8 +597,7 @@ class WriteService:
             else self.limiter.test(item, "writes", conn.id)
         )
         if not allowed:
-            stats = self.limiter.get_window_stats(item, "writes", conn.id)
-            retry = max(1, int(stats.reset_time - time.time()) + 1)
+            retry = retry_after(self.limiter, item, "writes", conn.id)
             raise WriteError(
                 429,
                 "RATE_LIMIT_EXCEEDED",
