@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Connection
 
 from plantlink.api.errors import APIError
+from plantlink.connectors.http import retry_after
 from plantlink.core.config import Settings
 from plantlink.core.security import ADMIN_KEY_PREFIX, CONNECTION_TOKEN_PREFIX
 from plantlink.jobs import Dispatcher
@@ -98,8 +98,7 @@ def authenticate_connection(
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not ctx.api_limiter.hit(ctx.api_limit, "api", conn.id):
-        stats = ctx.api_limiter.get_window_stats(ctx.api_limit, "api", conn.id)
-        retry = max(1, int(stats.reset_time - time.time()) + 1)
+        retry = retry_after(ctx.api_limiter, ctx.api_limit, "api", conn.id)
         raise APIError(
             429,
             "RATE_LIMIT_EXCEEDED",

@@ -23,7 +23,7 @@ import httpx
 import orjson
 import stamina
 import structlog
-from limits import RateLimitItemPerSecond, parse
+from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -102,6 +102,12 @@ class _ArrivalGuard:
 _guard = _ArrivalGuard()
 _storages: dict[str, Storage] = {}
 _storages_lock = threading.Lock()
+
+
+def retry_after(limiter: MovingWindowRateLimiter, item: RateLimitItem, *identifiers: str) -> int:
+    """Whole seconds (at least 1) until ``item``'s window admits a request again: Retry-After."""
+    stats = limiter.get_window_stats(item, *identifiers)
+    return max(1, int(stats.reset_time - time.time()) + 1)
 
 
 def limiter_storage(uri: str = "") -> Storage:

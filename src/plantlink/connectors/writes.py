@@ -249,8 +249,6 @@ class WriteContext:
     """What a write knows besides its body."""
 
     connection_id: str
-    idempotency_key: str | None = None
-    dry_run: bool = False
     #: Source field path → the unified field path it carries (for error mapping).
     sent_fields: dict[str, str] = field(default_factory=dict)
     #: What ``prepare`` looked up in the source for planning (defaults, ETags, tokens).
@@ -328,11 +326,9 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
         for index, call in enumerate(plan.calls):
             if outcome.remote_id is not None:
                 call.path = call.path.replace("{id}", outcome.remote_id)
-            label = f"{call.method} {call.path}"
             try:
-                status, body = self.send(client, call, ctx)
+                _status, body = self._step(client, call, outcome, ctx)
             except SourceError as exc:
-                outcome.steps.append(Step(label, call.purpose, exc.status, False))
                 # Only a refusal means the source did not apply the call; a timeout or a
                 # 5xx may have been applied, so the source may hold the change.
                 if not _refused(exc):
@@ -341,7 +337,6 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
                 if index > 0 and plan.operation == "create" and plan.compensate is not None:
                     self._compensate(client, plan, outcome, ctx)
                 return outcome
-            outcome.steps.append(Step(label, call.purpose, status, True))
             outcome.dirty = True
             if index == 0 and plan.operation == "create":
                 try:
@@ -351,19 +346,29 @@ class ConnectorWriter(abc.ABC, Generic[ClientT]):
                     return outcome
         return outcome
 
+    def _step(
+        self, client: ClientT, call: SourceCall, outcome: WriteOutcome, ctx: WriteContext
+    ) -> tuple[int, Any]:
+        """Send one call and list it in ``outcome.steps``; a refusal is listed, then raised."""
+        label = f"{call.method} {call.path}"
+        try:
+            status, body = self.send(client, call, ctx)
+        except SourceError as exc:
+            outcome.steps.append(Step(label, call.purpose, exc.status, False))
+            raise
+        outcome.steps.append(Step(label, call.purpose, status, True))
+        return status, body
+
     def _compensate(
         self, client: ClientT, plan: WritePlan, outcome: WriteOutcome, ctx: WriteContext
     ) -> None:
         assert plan.compensate is not None and outcome.remote_id is not None
         call = plan.compensate
         call.path = call.path.replace("{id}", outcome.remote_id)
-        label = f"{call.method} {call.path}"
         try:
-            status, _ = self.send(client, call, ctx)
-        except SourceError as exc:
-            outcome.steps.append(Step(label, call.purpose, exc.status, False))
+            self._step(client, call, outcome, ctx)
+        except SourceError:
             return
-        outcome.steps.append(Step(label, call.purpose, status, True))
         outcome.compensated = True
         outcome.dirty = False
 

@@ -154,7 +154,8 @@ _PARAMETERS = [
         "required": False,
         "schema": {"type": "string", "maxLength": 255},
         "description": "same key + same body returns the first result and never writes "
-        "twice; same key + another body is 409 IDEMPOTENCY_KEY_REUSED; kept 24 h",
+        "twice; same key + another body is 409 IDEMPOTENCY_KEY_REUSED; kept at least 24 h "
+        "(the server's idempotency_ttl_hours)",
     },
 ]
 

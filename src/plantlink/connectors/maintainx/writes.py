@@ -338,8 +338,7 @@ class MaintainXWriter(ConnectorWriter[MaintainXClient]):
             for page_no, page in enumerate(stream.read(client, ReadPlan(since=since))):
                 listed = next((r for r in page.records if str(r.get("id")) == str(remote_id)), None)
                 if listed is not None:
-                    raw = listed
-                    return self._mapped(connection_id, model, raw, page.lookups)
+                    return self._mapped(connection_id, model, listed, page.lookups)
                 if page_no >= 4:
                     break
         lookups = stream.lookups(client) if stream.lookups else {}

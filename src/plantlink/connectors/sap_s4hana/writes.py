@@ -218,14 +218,15 @@ SPECS = WriteSpecs(
             ),
             transaction="header and items in one deep insert (POST A_PurchaseOrder with "
             "to_PurchaseOrderItem): all or nothing. A change is one PATCH per entity "
-            "touched (header, items, schedule lines), each with If-Match; new lines are "
+            "touched (header and items with If-Match, schedule lines without); new lines are "
             "POSTed to the order's to_PurchaseOrderItem",
             atomic_lines=True,
             limitations=(
                 "purchase-order status is read-only: this API has no release, cancel or "
                 "deletion function for purchase orders",
                 "company code, purchasing organization, purchasing group and order type are "
-                "taken from the supplier's latest order at that plant (or the connection's "
+                "taken from the supplier's most recently changed order among up to 50 order items at "
+                "that plant (or the connection's "
                 "write_defaults)",
                 "lines sent in a PATCH change the lines they name (by 'id' or 'remote_id') and "
                 "add the others; SAP items cannot be removed through this API",
