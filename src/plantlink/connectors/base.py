@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from plantlink.connectors.http import PoliteClient, RateLimit
 from plantlink.connectors.writes import ConnectorWriter
+from plantlink.core.timeutil import utc_text
 from plantlink.model.mapped import Mapped
 from plantlink.store.records import stable_id
 
@@ -101,7 +102,7 @@ class MapContext:
             value = parsed
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+        return utc_text(value.astimezone(UTC))
 
     @staticmethod
     def day(value: date | datetime | str | None) -> str | None:

@@ -3,8 +3,8 @@
 A page of 200 records goes through ``upsert``: one lookup of what is stored, one insert
 of the new rows, one update of the changed ones. Built with SQLAlchemy expressions these
 cost more in Python than the database spends on them (compiling a 200-item ``IN`` list,
-processing 20 bind values a row; bench/RESULTS.md). Here each statement is a fixed SQL
-string, built once per table, column list and batch length, and run by the driver:
+processing 20 bind values a row; bench/RESULTS.md). Here each statement is plain SQL
+text — a few string joins, no compilation — run by the driver:
 
 - new rows go in with ``COPY … FROM STDIN`` on PostgreSQL (rows formatted by psycopg's
   C code, no per-row statement on the server) and one ``executemany`` on SQLite;

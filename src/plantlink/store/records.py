@@ -130,6 +130,8 @@ _DATA_COLUMNS = (
     "doc",
     "modified_at",
 )
+#: ``record_refs`` columns, in the order its rows are built.
+_REFS_COLUMNS = ("connection_id", "model", "name", "target_id", "record_id")
 _INSERT_COLUMNS = ("id", "connection_id", "model", "remote_id", "created_at", *_DATA_COLUMNS)
 _EXISTING_COLUMNS = ("id", "content_hash", "created_at", "remote_deleted", "remote_modified_at")
 
@@ -302,27 +304,13 @@ def _write_refs(
     changes a work order's parts, and rewriting them all would add index entries (and
     dead rows to vacuum) on every update.
     """
-    stored: set[tuple[str, str, str, str, str]] = set()
-    if touched:
-        stored = {
-            (connection_id, model, name, target, rid)
-            for rid, connection_id, model, name, target in bulk.select_in(
-                conn, record_refs, ("record_id", *_REF_COLUMNS[:4]), "record_id", touched
-            )
-        }
-    wanted_set = set(wanted)
-    gone = stored - wanted_set
-    if gone:
-        bulk.delete_in(conn, record_refs, "record_id", sorted({row[4] for row in gone}))
+    stored = set(bulk.select_in(conn, record_refs, _REFS_COLUMNS, "record_id", touched))
+    changed = {row[4] for row in stored - set(wanted)}
+    if changed:
+        bulk.delete_in(conn, record_refs, "record_id", sorted(changed))
         # Rows of those records that are still wanted went too: written again below.
-        keep = {row[4] for row in gone}
-        stored = {row for row in stored if row[4] not in keep}
-    bulk.insert_rows(
-        conn, record_refs, _REF_COLUMNS, [row for row in dict.fromkeys(wanted) if row not in stored]
-    )
-
-
-_REF_COLUMNS = ("connection_id", "model", "name", "target_id", "record_id")
+        stored = {row for row in stored if row[4] not in changed}
+    bulk.insert_rows(conn, record_refs, _REFS_COLUMNS, [row for row in wanted if row not in stored])
 
 
 def mark_deleted(

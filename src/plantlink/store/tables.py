@@ -79,7 +79,7 @@ connections = Table(
     #: merged when several arrive before a worker takes it.
     Column("sync_request", Text),
     #: Sync lease: the worker holding it is the only one syncing this connection; it is
-    #: extended on every page and simply expires if the worker dies.
+    #: extended with every write transaction of the sync and simply expires if the worker dies.
     Column("lease_owner", String(80)),
     Column("lease_until", BigInteger),
     Index("ix_connections_due", "next_sync_at"),

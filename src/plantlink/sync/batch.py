@@ -42,7 +42,7 @@ class PageBatch:
     _stack: ExitStack
     pages: int = 0
     records: int = 0
-    results: list[UpsertResult] = field(default_factory=list)
+    result: UpsertResult = field(default_factory=UpsertResult)
 
     @classmethod
     def open(cls, engine: Engine, connection_id: str, owner: str) -> PageBatch:
@@ -58,7 +58,7 @@ class PageBatch:
         return cls(conn, stamp, time.monotonic(), stack)
 
     def add(self, result: UpsertResult, records: int) -> None:
-        self.results.append(result)
+        self.result.add(result)
         self.pages += 1
         self.records += records
 

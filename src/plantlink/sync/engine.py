@@ -561,11 +561,10 @@ class SyncEngine:
             done, batch = batch, None
             done.commit()
             outcome.pages += done.pages
-            for res in done.results:
-                outcome.result.add(res)
-                for change, n in (("created", res.created), ("updated", res.updated)):
-                    if n:
-                        metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
+            outcome.result.add(done.result)
+            for change, n in (("created", done.result.created), ("updated", done.result.updated)):
+                if n:
+                    metrics.RECORDS_SYNCED.labels(conn_row.system, model, change).inc(n)
             if self.progress is not None:
                 self.progress(model, cp["pages"], cp["records"])
 

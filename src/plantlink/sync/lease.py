@@ -1,7 +1,7 @@
 """The sync lease: at most one sync of a connection runs anywhere at any time.
 
 A worker claims the connection row (``lease_owner``/``lease_until``), a heartbeat thread
-extends it, and every page transaction re-checks it (a fencing check) so a worker that
+extends it, and every write transaction of the sync re-checks it (a fencing check) so a worker that
 lost its lease — stalled past expiry — can never write after another took over. A lease
 held by a dead process on this host is taken over at once; elsewhere it expires.
 """

@@ -1,4 +1,4 @@
-"""Read ahead: fetch the next source page while the current one is mapped and stored.
+"""Read ahead: fetch (and map, and prepare) the next source page while the current one is stored.
 
 A sync alternates between waiting on the source (network, the source's own work,
 latency) and working on our side (parsing, mapping, the write transaction). Done in one
