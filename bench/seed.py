@@ -26,13 +26,13 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from plantlink.connectors.base import MapContext, ReadPlan
 from plantlink.connectors.http import PoliteClient, RateLimit
 from plantlink.connectors.maintainx import CONNECTOR
 from plantlink.core.timeutil import format_us, parse_instant, to_us
-from plantlink.store import Store
+from plantlink.store import Store, bulk
 from plantlink.store.db import write_connection
 from plantlink.store.records import stable_id, take_stamp, upsert
 from plantlink.store.tables import record_refs, records
@@ -80,10 +80,7 @@ def seed_store(store: Store, credentials: dict[str, Any], sandbox_url: str) -> d
     with write_connection(engine) as conn:
         stamp = take_stamp(conn, conn_id)
     rows, ref_rows = _clones(conn_id, templates, refs, todo, stamp)
-    if store.is_sqlite:
-        _insert_sqlite(store, rows, ref_rows)
-    else:
-        _copy_postgres(store, rows, ref_rows)
+    _insert(store, rows, ref_rows)
 
     # 3. what the next incremental sync re-reads anyway: exact.
     since = datetime.fromtimestamp((cursor - 600_000_000) / 1e6, UTC)
@@ -182,30 +179,12 @@ def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield chunk
 
 
-def _insert_sqlite(
+def _insert(
     store: Store, rows: Iterator[dict[str, Any]], ref_rows: Iterator[dict[str, Any]]
 ) -> None:
+    """Bulk-insert the mirrored rows with the store's own batch statements (``store.bulk``)."""
     with write_connection(store.engine) as conn:
-        for chunk in _chunks(rows):
-            conn.execute(insert(records), chunk)
-        for chunk in _chunks(ref_rows):
-            conn.execute(insert(record_refs), chunk)
-
-
-def _copy_postgres(
-    store: Store, rows: Iterator[dict[str, Any]], ref_rows: Iterator[dict[str, Any]]
-) -> None:
-    raw = store.engine.raw_connection()
-    try:
-        cur = raw.cursor()
         for table, source in ((records, rows), (record_refs, ref_rows)):
-            cols = [c.name for c in table.columns]
-            with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-                for r in source:
-                    copy.write_row([r[c] for c in cols])
-        raw.commit()
-        cur.execute("ANALYZE records")
-        cur.execute("ANALYZE record_refs")
-        raw.commit()
-    finally:
-        raw.close()
+            cols = tuple(c.name for c in table.columns)
+            for chunk in _chunks(source):
+                bulk.insert_rows(conn, table, cols, [[r[c] for c in cols] for r in chunk])

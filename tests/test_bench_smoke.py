@@ -6,6 +6,7 @@ dependency). Uses the PostgreSQL server like the store tests do.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ TINY = Sizes(
 @pytest.fixture(autouse=True)
 def _needs_postgres() -> None:
     if not _pg_available():
-        pytest.fail("the benchmarks need the PostgreSQL server")
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is unreachable but CI is set: the benchmarks need it")
+        pytest.skip("the benchmarks need the PostgreSQL server (set CI to make this a failure)")
 
 
 def test_throughput_and_incremental_produce_well_formed_results(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import signal
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.harness import api_ready, commit, database, free_port, wait_until
+from bench.harness import api_ready, commit, database, free_port, machine, wait_until
 from plantlink.core.config import Settings
 from plantlink.sandbox.core.server import SandboxServer
 from plantlink.store import Store
@@ -35,7 +34,6 @@ from plantlink.store.tables import sync_runs
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "RESULTS.md"
-PG_ADMIN = os.environ.get("PLANTLINK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("PLANTLINK_TEST_REDIS", "redis://127.0.0.1:6379")
 PLANTLINK = str(Path(sys.executable).with_name("plantlink"))
 FAST = {"history_days": 3650, "rate_limit": {"requests": 100_000, "per_seconds": 1}}
@@ -262,7 +260,7 @@ def _write_results(
         "share the same machine.",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        f"- machine: {machine()}",
         f"- commit: {commit()}",
         f"- sync runs finished by the workers during the load: {runs}",
         "- load average (1 min) when the results were written: "
