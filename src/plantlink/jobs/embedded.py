@@ -17,7 +17,7 @@ from plantlink.sync.engine import SyncEngine
 from plantlink.sync.schedule import RunRequest
 
 log = structlog.get_logger(__name__)
-#: Expired link sessions and codes are purged this often.
+#: Expired link sessions and codes, and idempotency keys past retention, are purged this often.
 PURGE_EVERY_SECONDS = 3600
 
 

@@ -229,7 +229,7 @@ def purge_links(context: JobContext, timestamp: int) -> int:
     """Hourly: delete expired link sessions and codes (a day after expiry) and idempotency keys."""
     purged = purge_expired(_runtime(context).store)
     JOBS.labels(PURGE_TASK, "done").inc()
-    return purged.link_codes + purged.link_sessions
+    return purged.link_codes + purged.link_sessions + purged.idempotency_keys
 
 
 def deliver_webhooks(context: JobContext, timestamp: int) -> int:
