@@ -25,6 +25,7 @@ from plantlink.connectors.errors import AuthFailed, SourceError, SourceRejected,
 from plantlink.connectors.http import PoliteClient, RetryPolicy, limiter_storage
 from plantlink.connectors.registry import get_connector
 from plantlink.core import metrics
+from plantlink.core.gctune import bulk_gc
 from plantlink.core.timeutil import format_us, from_us, instant_us, now_us, to_us
 from plantlink.model.mapped import Mapped
 from plantlink.model.registry import MODELS
@@ -118,7 +119,9 @@ class SyncEngine:
             return RunResult(None, "busy")
         structlog.contextvars.bind_contextvars(connection_id=req.connection_id)
         try:
-            with lease.Heartbeat(self.store.engine, req.connection_id, self.owner):
+            # bulk_gc: a run's pages would otherwise pay for full collector passes over
+            # every object of the process (core.gctune).
+            with lease.Heartbeat(self.store.engine, req.connection_id, self.owner), bulk_gc():
                 return self._run_locked(conn_row, connector, req)
         finally:
             lease.release(self.store.engine, req.connection_id, self.owner)
