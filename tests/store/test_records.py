@@ -22,6 +22,7 @@ from plantlink.store.records import (
     _render,
     list_records,
     mark_deleted,
+    record_id,
     stable_id,
     take_stamp,
     upsert,
@@ -70,6 +71,7 @@ def test_stable_ids_stay_the_uuid5_ids_already_stored() -> None:
     ]:
         expected = str(uuid.uuid5(namespace, f"{cid}\x1f{model}\x1f{rid}"))
         assert stable_id(cid, model, rid) == expected
+        assert record_id(cid, model, rid) == expected  # the uncached form records use
         assert uuid.UUID(stable_id(cid, model, rid)).version == 5
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, create_model
@@ -49,8 +50,10 @@ class ModelSpec:
     def path(self) -> str:
         return self.name.replace("_", "-")
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
+        """Computed once: every stored record reads it (cached_property writes the
+        instance ``__dict__`` directly, which a frozen dataclass allows)."""
         return tuple(self.fields.model_fields)
 
     @property

@@ -46,14 +46,13 @@ _ID_NAMESPACE = uuid.UUID("6f1d2a4e-8c1b-5f7e-9a53-3b9e1c2d4f60")
 _NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 
 
-@lru_cache(maxsize=16_384)
-def stable_id(connection_id: str, model: str, remote_id: str) -> str:
+def record_id(connection_id: str, model: str, remote_id: str) -> str:
     """plantlink's id for a record: a pure function of (connection, model, remote id).
 
     References can therefore be resolved before the referenced record is synced. This is
-    ``uuid.uuid5(_ID_NAMESPACE, ...)`` computed without building UUID objects, and cached:
-    a sync computes it for every record and every reference (the same asset, location or
-    user again and again), and ``uuid5`` was a tenth of a sync's CPU (bench/RESULTS.md).
+    ``uuid.uuid5(_ID_NAMESPACE, ...)`` computed without building UUID objects (``uuid5``
+    was a tenth of a sync's CPU, bench/RESULTS.md). Uncached: a sync computes each
+    record's own id once; ``stable_id`` is the cached form for references.
     """
     digest = bytearray(
         hashlib.sha1(
@@ -65,6 +64,11 @@ def stable_id(connection_id: str, model: str, remote_id: str) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+#: ``record_id`` cached: a sync resolves the same references (asset, location, user)
+#: again and again.
+stable_id = lru_cache(maxsize=16_384)(record_id)
 
 
 @dataclass
@@ -226,7 +230,7 @@ class Prepared:
         self.connection_id = connection_id
         self.rendered: dict[str, _Rendered] = {}
         for item in items:
-            rid = stable_id(connection_id, item.model, item.remote_id)
+            rid = record_id(connection_id, item.model, item.remote_id)
             self.rendered[rid] = _render(MODELS[item.model], item)  # last one wins
 
 
