@@ -130,7 +130,16 @@ def test_filters(shared_linked: Linked) -> None:
         assert [w["remote_id"] for w in read_all(c, "/v1/work-orders", remote_id=remote)] == [
             remote
         ]
-        # Both bounds are exclusive. (An initial sync stores up to 1,000 records per
+        # Several remote ids, one unknown and one of another model (looked up by id).
+        other = wos[1]["remote_id"]
+        asset_remote = c.get("/v1/assets").json()["data"][0]["remote_id"]
+        got = read_all(
+            c, "/v1/work-orders", remote_id=f"{remote},{other},no-such-id,{asset_remote}"
+        )
+        assert sorted(w["remote_id"] for w in got) == sorted(
+            w["remote_id"] for w in wos if w["remote_id"] in {remote, other, asset_remote}
+        )
+        # Both bounds are exclusive. (An initial sync stores up to 5,000 records per
         # transaction, so many records share a stamp: bounds at the stamps themselves.)
         mods = sorted({w["modified_at"] for w in wos})
         lo, hi = mods[0], mods[-1]

@@ -409,7 +409,8 @@ def list_records(
     if q.statuses:
         conds.append(r.status.in_(q.statuses))
     if q.remote_ids:
-        conds.append(r.remote_id.in_(q.remote_ids))
+        # By primary key: a record's id is a function of its remote id.
+        conds.append(r.id.in_([record_id(connection_id, q.model, x) for x in q.remote_ids]))
     for col, values in q.ref_filters.items():
         conds.append(r[col].in_(values))
     for name, values in q.multi_filters.items():

@@ -101,6 +101,8 @@ records = Table(
     Column("id", ID, primary_key=True),
     Column("connection_id", ID, nullable=False),
     Column("model", String(32), nullable=False),
+    #: (connection_id, model, remote_id) is unique through ``id`` (``records.record_id``
+    #: of the three), which is also how a record is found by remote id.
     Column("remote_id", String(255), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("modified_at", BigInteger, nullable=False),
@@ -120,7 +122,6 @@ records = Table(
     Column("content_hash", String(32), nullable=False),
     Column("doc", Text, nullable=False),
     Column("remote_data", Text),
-    Index("uq_records_remote", "connection_id", "model", "remote_id", unique=True),
     Index("ix_records_modified", "connection_id", "model", "modified_at", "id"),
     Index("ix_records_created", "connection_id", "model", "created_at"),
     Index("ix_records_remote_modified", "connection_id", "model", "remote_modified_at"),
