@@ -34,7 +34,7 @@ from plantlink.connectors.maintainx import CONNECTOR
 from plantlink.core.timeutil import format_us, parse_instant, to_us
 from plantlink.store import Store, bulk
 from plantlink.store.db import write_connection
-from plantlink.store.records import stable_id, take_stamp, upsert
+from plantlink.store.records import record_id, take_stamp, upsert
 from plantlink.store.tables import record_refs, records
 from plantlink.sync import state
 
@@ -135,7 +135,7 @@ def _clones(
         for key, (tpl, doc) in zip(
             todo, cycle(list(zip(templates, docs, strict=True))), strict=False
         ):
-            yield key, tpl, doc, stable_id(conn_id, MODEL, key["key"])
+            yield key, tpl, doc, record_id(conn_id, MODEL, key["key"])
 
     def rows() -> Iterator[dict[str, Any]]:
         for key, tpl, doc, rid in pairs():

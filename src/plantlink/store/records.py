@@ -156,7 +156,7 @@ class _Rendered:
 
     @property
     def remote_modified_us(self) -> int | None:
-        return self.values[1]
+        return self.values[_REMOTE_MODIFIED_INDEX]
 
 
 def _render(spec: ModelSpec, item: Mapped) -> _Rendered:
@@ -190,7 +190,8 @@ def _render(spec: ModelSpec, item: Mapped) -> _Rendered:
     return _Rendered(item, fields, body, values, digest)
 
 
-_SLOT_INDEX = {slot: 4 + len(REF_COLUMNS) + i for i, slot in enumerate(DATE_SLOTS)}
+_SLOT_INDEX = {slot: _DATA_COLUMNS.index(slot) for slot in DATE_SLOTS}
+_REMOTE_MODIFIED_INDEX = _DATA_COLUMNS.index("remote_modified_at")
 
 
 def _date_value_us(value: Any) -> int | None:
