@@ -98,9 +98,21 @@ def live_keys(conn: Conn, model: str) -> set[str]:
 
 
 def template_po(conn: Conn) -> dict[str, Any]:
-    """A synced purchase order with part lines: its references are ones the source takes."""
+    """A synced purchase order with part lines whose vendor and parts are live in this
+    connection's synced copy: its references are ones the source takes.
+
+    The sandbox is shared by the module's tests (and, as pytest orders module fixtures,
+    by both stores' runs), and one of them deletes a vendor: a connection made after
+    that syncs orders that still name it, and must not borrow their vendor.
+    """
+    vendors = {v["id"] for v in conn.stored("vendors")}
+    parts = {p["id"] for p in conn.stored("parts")}
     for po in conn.stored(PO):
-        if po["lines"] and all(ln["part_id"] for ln in po["lines"]) and po["vendor_id"]:
+        if (
+            po["lines"]
+            and all(ln["part_id"] in parts for ln in po["lines"])
+            and po["vendor_id"] in vendors
+        ):
             return po
     raise AssertionError("the sandbox has no purchase order with part lines")
 
