@@ -147,8 +147,19 @@ class ParsedList:
     scope: str
 
 
+_ALLOWED: dict[str, frozenset[str]] = {}
+
+
+def _allowed(spec: ModelSpec) -> frozenset[str]:
+    """The parameter names a model's list accepts (built once per model, not per request)."""
+    found = _ALLOWED.get(spec.name)
+    if found is None:
+        found = _ALLOWED[spec.name] = frozenset(p.name for p in list_params(spec))
+    return found
+
+
 def parse_list(spec: ModelSpec, raw: QueryParams, connection_id: str) -> ParsedList:
-    allowed = {p.name for p in list_params(spec)}
+    allowed = _allowed(spec)
     for name in raw:
         if name not in allowed:
             hint = ""

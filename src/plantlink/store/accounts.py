@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from plantlink.core.security import (
     new_token,
 )
 from plantlink.core.timeutil import now_us
-from plantlink.store.db import write_connection
+from plantlink.store.db import DriverQuery, write_connection
 from plantlink.store.tables import admin_keys, connection_tokens, connections, organizations
 
 
@@ -83,13 +84,12 @@ def connection_for_token_on(conn: Connection, token: str) -> ConnectionRow | Non
     """The connection an unrevoked token belongs to, looked up on the caller's connection
     (the read API runs it and the page query on one pooled connection, no cache: a
     revoked token fails on its next request)."""
-    row = conn.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(token)}).first()
-    return None if row is None else _conn(row)
+    row = _TOKEN_LOOKUP.first(conn, {"token_hash": hash_token(token)})
+    return None if row is None else _conn(_ConnColumns._make(row))
 
 
-#: Built once: every API request runs it, and a statement object memoizes its cache key
-#: (building and keying a fresh 13-column join was most of the lookup's Python time).
-_TOKEN_LOOKUP = (
+#: Every API request runs it: compiled once per dialect, run on the driver's cursor.
+_TOKEN_LOOKUP = DriverQuery(
     select(*_CONN_COLS)
     .join(connection_tokens, connection_tokens.c.connection_id == connections.c.id)
     .where(
@@ -97,6 +97,7 @@ _TOKEN_LOOKUP = (
         connection_tokens.c.revoked_at.is_(None),
     )
 )
+_ConnColumns = namedtuple("_ConnColumns", [c.name for c in _CONN_COLS])  # type: ignore[misc]
 
 
 class Accounts:

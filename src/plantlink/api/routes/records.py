@@ -7,6 +7,7 @@ stored JSON; only ``expand`` needs to parse documents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, create_model
 from sqlalchemy import Connection
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
 from plantlink.api.cursor import CursorError
@@ -166,22 +168,65 @@ def _list_model(spec: ModelSpec) -> type[BaseModel]:
     )
 
 
+class _ModelPath(Convertor[str]):
+    """Matches exactly the unified models' paths (``work-orders``, ``assets``, …)."""
+
+    regex = "|".join(re.escape(p) for p in sorted(MODELS_BY_PATH, key=len, reverse=True))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("model_path", _ModelPath())
+
+#: The per-model routes, for the OpenAPI document only (each model's record shape and
+#: filters). Requests are served by the two routes of ``router`` below, which pick the
+#: same endpoint by path: matching went through every model's routes in turn
+#: (~15 per list request, a fifth of FastAPI's routing time).
+documented = APIRouter(prefix="/v1", tags=["records"])
+_LIST: dict[str, Callable[[Request], Response]] = {}
+_GET: dict[str, Callable[[str, Request], Response]] = {}
 for _spec in MODELS.values():
-    router.add_api_route(
+    _LIST[_spec.path] = _list_endpoint(_spec)
+    _GET[_spec.path] = _get_endpoint(_spec)
+    documented.add_api_route(
         f"/{_spec.path}",
-        _list_endpoint(_spec),
+        _LIST[_spec.path],
         methods=["GET"],
         summary=f"List {_spec.path}",
         responses={200: {"model": _list_model(_spec)}},
         openapi_extra={"parameters": openapi_parameters(_spec)},
     )
-    router.add_api_route(
+    documented.add_api_route(
         f"/{_spec.path}/{{record_id}}",
-        _get_endpoint(_spec),
+        _GET[_spec.path],
         methods=["GET"],
         summary=f"Get one {_spec.path} record",
         responses={200: {"model": record_class(_spec)}},
     )
+
+
+def list_model_records(request: Request) -> Response:
+    return _LIST[request.path_params["model"]](request)
+
+
+def get_model_record(request: Request) -> Response:
+    params = request.path_params
+    return _GET[params["model"]](params["record_id"], request)
+
+
+#: Plain Starlette routes: the endpoints take only the request and are documented
+#: above, so FastAPI's parameter solving would find nothing to do (~5 % of a request).
+router = APIRouter()
+router.add_route(
+    "/v1/{model:model_path}", list_model_records, methods=["GET"], include_in_schema=False
+)
+router.add_route(
+    "/v1/{model:model_path}/{record_id}", get_model_record, methods=["GET"], include_in_schema=False
+)
 
 
 def unknown_model(name: str) -> APIError:
