@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from plantlink.api.errors import invalid_parameter
 from plantlink.core.timeutil import DateParseError, parse_instant
-from plantlink.model.registry import ModelSpec
+from plantlink.model.registry import MODELS, ModelSpec
 from plantlink.store.records import ListQuery
 
 MAX_PAGE_SIZE = 500
@@ -147,19 +148,14 @@ class ParsedList:
     scope: str
 
 
-_ALLOWED: dict[str, frozenset[str]] = {}
-
-
-def _allowed(spec: ModelSpec) -> frozenset[str]:
+@cache
+def _allowed(model: str) -> frozenset[str]:
     """The parameter names a model's list accepts (built once per model, not per request)."""
-    found = _ALLOWED.get(spec.name)
-    if found is None:
-        found = _ALLOWED[spec.name] = frozenset(p.name for p in list_params(spec))
-    return found
+    return frozenset(p.name for p in list_params(MODELS[model]))
 
 
 def parse_list(spec: ModelSpec, raw: QueryParams, connection_id: str) -> ParsedList:
-    allowed = _allowed(spec)
+    allowed = _allowed(spec.name)
     for name in raw:
         if name not in allowed:
             hint = ""

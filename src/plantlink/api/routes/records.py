@@ -171,7 +171,7 @@ def _list_model(spec: ModelSpec) -> type[BaseModel]:
 class _ModelPath(Convertor[str]):
     """Matches exactly the unified models' paths (``work-orders``, ``assets``, …)."""
 
-    regex = "|".join(re.escape(p) for p in sorted(MODELS_BY_PATH, key=len, reverse=True))
+    regex = "|".join(map(re.escape, MODELS_BY_PATH))
 
     def convert(self, value: str) -> str:
         return value
