@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import literal_column, select
+from sqlalchemy import literal_column, select, update
 
 from plantlink.core.timeutil import parse_instant
 from plantlink.model.mapped import Mapped
@@ -21,14 +22,17 @@ from plantlink.store.records import (
     _doc,
     _render,
     get_record,
+    list_query,
     list_records,
     mark_deleted,
     record_id,
+    scope_of,
     stable_id,
     take_stamp,
     upsert,
 )
 from plantlink.store.tables import record_refs, records
+from plantlink.sync.seen import unseen_record_ids
 
 
 def _org_conn(store: Store) -> str:
@@ -154,6 +158,64 @@ def test_connections_never_see_each_other(store: Store) -> None:
     _write(store, a, [_wo("1", "mine")])
     assert list_records(store.engine, b, ListQuery(model="work_orders")) == []
     assert len(list_records(store.engine, a, ListQuery(model="work_orders"))) == 1
+
+
+def test_a_colliding_scope_still_never_shows_another_connections_records(
+    store: Store,
+) -> None:
+    """The indexes are keyed by a 64-bit hash of (connection, model); a collision is
+    forged here by giving b's rows a's hash: reads still filter on the two columns."""
+    a, b = _org_conn(store), _org_conn(store)
+    _write(store, a, [_wo("1", "mine")])
+    _write(store, b, [_wo("2", "theirs"), _wo("3", "theirs too")])
+    with write_connection(store.engine) as conn:
+        forged = conn.execute(
+            update(records)
+            .where(records.c.connection_id == b)
+            .values(scope=scope_of(a, "work_orders"))
+        ).rowcount
+        assert forged == 2
+        mine = [stable_id(a, "work_orders", "1")]
+        assert [r[0] for r in list_records(conn, a, ListQuery(model="work_orders"))] == mine
+        assert (
+            unseen_record_ids(
+                conn, a, "work_orders", created_before=2**62, remote_modified_from=None
+            )
+            == mine
+        )  # nothing was seen: a's record only
+    assert list_records(store.engine, a, ListQuery(model="assets")) == []
+
+
+def test_list_queries_are_served_by_the_scope_indexes(store: Store) -> None:
+    """Every list query searches an index by its scope, never the whole table: the
+    conditions must keep naming the scope for that. The planner picks which index (it
+    is told to avoid scanning the table, which it would prefer for a table this small)."""
+    cid = _org_conn(store)
+    asset = stable_id(cid, "assets", "A1")
+    _write(store, cid, [_wo(str(i), "t", asset_id=asset) for i in range(20)])
+    queries = [
+        ListQuery(model="work_orders"),
+        ListQuery(model="work_orders", modified_after=1, include_deleted=True),
+        ListQuery(model="work_orders", statuses=["open"]),
+        ListQuery(model="work_orders", ref_filters={"asset_id": [asset]}),
+        ListQuery(model="work_orders", slot_ranges={"date_a": (1, 2)}),
+    ]
+    postgresql = store.engine.dialect.name == "postgresql"
+    with store.engine.connect() as conn:
+        if postgresql:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+        for q in queries:
+            sql = str(list_query(cid, q).compile(conn, compile_kwargs={"literal_binds": True}))
+            explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+            plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(explain + sql))
+            if postgresql:
+                assert re.search(r"Index Scan using ix_records_\w+ on records", plan), plan
+                assert re.search(r"Index Cond: \(+scope = ", plan), plan
+            else:
+                assert re.search(r"SEARCH records USING INDEX ix_records_\w+ \(scope=\?", plan), (
+                    plan
+                )
+                assert "SCAN records" not in plan, plan
 
 
 def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:

@@ -24,10 +24,10 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
     and_,
     case,
     exists,
-    func,
     null,
     or_,
     select,
@@ -69,6 +69,31 @@ def record_id(connection_id: str, model: str, remote_id: str) -> str:
 #: ``record_id`` cached: a sync resolves the same references (asset, location, user)
 #: again and again.
 stable_id = lru_cache(maxsize=16_384)(record_id)
+
+
+@lru_cache(maxsize=4_096)
+def scope_of(connection_id: str, model: str) -> int:
+    """The ``scope`` column of a connection's records of one model: a signed 64-bit hash.
+
+    It leads every secondary index of ``records`` in place of the two text columns. It is
+    a pure function, like ``record_id``, so no table maps it and nothing has to be looked
+    up or kept in step; it must never change, as stored rows carry it (migration 0009).
+    """
+    digest = hashlib.blake2b(f"{connection_id}\x1f{model}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def in_scope(connection_id: str, model: str) -> list[Any]:
+    """Conditions selecting one connection's records of one model through the indexes.
+
+    The hash picks the index range; the two columns make a hash collision harmless.
+    """
+    r = records.c
+    return [
+        r.scope == scope_of(connection_id, model),
+        r.connection_id == connection_id,
+        r.model == model,
+    ]
 
 
 @dataclass
@@ -136,7 +161,15 @@ _DATA_COLUMNS = (
 )
 #: ``record_refs`` columns, in the order its rows are built.
 _REFS_COLUMNS = ("connection_id", "model", "name", "target_id", "record_id")
-_INSERT_COLUMNS = ("id", "connection_id", "model", "remote_id", "created_at", *_DATA_COLUMNS)
+_INSERT_COLUMNS = (
+    "id",
+    "connection_id",
+    "model",
+    "scope",
+    "remote_id",
+    "created_at",
+    *_DATA_COLUMNS,
+)
 _EXISTING_COLUMNS = ("id", "content_hash", "created_at", "remote_deleted", "remote_modified_at")
 
 
@@ -288,7 +321,18 @@ def upsert(
         if spec.multi_refs and prev is not None:
             touched.append(rid)
         if prev is None:
-            inserts.append((rid, connection_id, r.item.model, r.item.remote_id, stamp, *values))
+            model = r.item.model
+            inserts.append(
+                (
+                    rid,
+                    connection_id,
+                    model,
+                    scope_of(connection_id, model),
+                    r.item.remote_id,
+                    stamp,
+                    *values,
+                )
+            )
             result.created += 1
         else:
             updates.append((rid, values))
@@ -398,8 +442,16 @@ def list_records(
     ``*_after`` bounds are exclusive and ``*_before`` bounds are exclusive, so that a
     client can chain ``modified_after=<last value>`` without seeing the boundary twice.
     """
+    with _reading(bind) as conn:
+        return [
+            (row[0], row[1], row[2], row[3]) for row in conn.execute(list_query(connection_id, q))
+        ]
+
+
+def list_query(connection_id: str, q: ListQuery) -> Select[Any]:
+    """The statement behind ``list_records``."""
     r = records.c
-    conds: list[Any] = [r.connection_id == connection_id, r.model == q.model]
+    conds = in_scope(connection_id, q.model)
     if not q.include_deleted:
         conds.append(r.remote_deleted.is_(False))
     _range(r.created_at, q.created_after, q.created_before, conds)
@@ -430,9 +482,7 @@ def list_records(
         conds.append(or_(r.modified_at > m, and_(r.modified_at == m, r.id > i)))
     cols: list[Any] = [r.id, r.doc, r.modified_at]
     cols.append(r.remote_data if q.include_remote_data else null())
-    stmt = select(*cols).where(*conds).order_by(r.modified_at, r.id).limit(q.page_size + 1)
-    with _reading(bind) as conn:
-        return [(row[0], row[1], row[2], row[3]) for row in conn.execute(stmt)]
+    return select(*cols).where(*conds).order_by(r.modified_at, r.id).limit(q.page_size + 1)
 
 
 def get_record(
@@ -459,14 +509,3 @@ def get_docs(bind: Engine | Connection, connection_id: str, ids: Iterable[str]) 
             select(r.id, r.doc).where(r.connection_id == connection_id, r.id.in_(wanted))
         ).all()
     return {row[0]: row[1] for row in rows}
-
-
-def count_records(engine: Engine, connection_id: str) -> dict[str, int]:
-    r = records.c
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(r.model, func.count())
-            .where(r.connection_id == connection_id, r.remote_deleted.is_(False))
-            .group_by(r.model)
-        ).all()
-    return {row[0]: int(row[1]) for row in rows}

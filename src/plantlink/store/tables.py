@@ -95,6 +95,24 @@ connection_tokens = Table(
     Column("revoked_at", BigInteger),
 )
 
+#: ``records``' secondary indexes after the scope: name -> columns; then one partial
+#: index per reference and date slot, over its rows that have a value.
+RECORD_INDEXES = {
+    "modified": ("modified_at", "id"),
+    "created": ("created_at",),
+    "remote_modified": ("remote_modified_at",),
+    "status": ("status",),
+}
+RECORD_PARTIAL_INDEXES = (
+    "asset_id",
+    "location_id",
+    "site_id",
+    "vendor_id",
+    "part_id",
+    "date_a",
+    "date_b",
+)
+
 records = Table(
     "records",
     metadata,
@@ -104,6 +122,11 @@ records = Table(
     #: (connection_id, model, remote_id) is unique through ``id`` (``records.record_id``
     #: of the three), which is also how a record is found by remote id.
     Column("remote_id", String(255), nullable=False),
+    #: ``records.scope_of(connection_id, model)``: a 64-bit hash of the two, the first key
+    #: of every secondary index. Eight bytes instead of ~47 of text in each entry made an
+    #: initial sync on SQLite ~13 % faster (migration 0009, bench/RESULTS.md). Queries
+    #: filter on it and on the two columns, so even a colliding hash reads nothing else.
+    Column("scope", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("modified_at", BigInteger, nullable=False),
     Column("remote_created_at", BigInteger),
@@ -124,28 +147,16 @@ records = Table(
     #: TOAST-compressed with lz4 rather than pglz (migration 0008).
     Column("doc", Text, nullable=False),
     Column("remote_data", Text),
-    Index("ix_records_modified", "connection_id", "model", "modified_at", "id"),
-    Index("ix_records_created", "connection_id", "model", "created_at"),
-    Index("ix_records_remote_modified", "connection_id", "model", "remote_modified_at"),
-    Index("ix_records_status", "connection_id", "model", "status"),
+    *(Index(f"ix_records_{name}", "scope", *cols) for name, cols in RECORD_INDEXES.items()),
     *(
         Index(
             f"ix_records_{col}",
-            "connection_id",
-            "model",
+            "scope",
             col,
             sqlite_where=text(f"{col} IS NOT NULL"),
             postgresql_where=text(f"{col} IS NOT NULL"),
         )
-        for col in (
-            "asset_id",
-            "location_id",
-            "site_id",
-            "vendor_id",
-            "part_id",
-            "date_a",
-            "date_b",
-        )
+        for col in RECORD_PARTIAL_INDEXES
     ),
 )
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from plantlink.store.records import in_scope
 from plantlink.store.tables import records, sync_seen
 
 
@@ -44,8 +45,7 @@ def unseen_record_ids(
         sync_seen.c.connection_id == connection_id, sync_seen.c.model == model
     )
     conds = [
-        r.connection_id == connection_id,
-        r.model == model,
+        *in_scope(connection_id, model),
         r.remote_deleted.is_(False),
         r.created_at < created_before,
         r.remote_id.not_in(seen),
