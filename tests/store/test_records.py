@@ -66,6 +66,18 @@ def test_stable_ids_are_a_pure_function() -> None:
     assert a != stable_id("c1", "parts", "42")
 
 
+def test_scopes_are_a_pure_64_bit_function_that_never_changes() -> None:
+    """Stored rows carry their scope (migration 0009) and reads look it up by value: a
+    change to ``scope_of`` would hide every stored record, so its values are pinned."""
+    assert scope_of("c1", "work_orders") == 7143174679402506882
+    assert scope_of("c1", "assets") == -8050234509021260004
+    assert scope_of("c2", "work_orders") == 7492426115253999500
+    cid = "8b7e3c1a-0000-4000-8000-000000000001"
+    values = {scope_of(cid, model) for model in MODELS}
+    assert len(values) == len(MODELS)  # one per model of a connection
+    assert all(-(2**63) <= v < 2**63 for v in values)  # fits a BIGINT
+
+
 def test_stable_ids_stay_the_uuid5_ids_already_stored() -> None:
     """Ids are stored and handed to clients: the fast path must keep them byte for byte."""
     namespace = uuid.UUID("6f1d2a4e-8c1b-5f7e-9a53-3b9e1c2d4f60")
