@@ -4,7 +4,7 @@ Every secondary index of ``records`` began with the connection's id and the mode
 about 47 bytes of text repeated in each of eleven entries per record, compared column by
 column on every insert. ``scope`` is a signed 64-bit hash of the two
 (``plantlink.store.records.scope_of``); the indexes now begin with it. An initial sync
-on SQLite got about 13 % faster and its database 8 % smaller (bench/RESULTS.md).
+on SQLite got about 12 % faster and its database 7 % smaller (bench/RESULTS.md).
 
 The upgrade fills ``scope`` for the records already stored, one UPDATE per connection
 and model, then rebuilds the indexes. It rewrites every row: on a large store, plan for
