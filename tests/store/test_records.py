@@ -8,6 +8,7 @@ import threading
 import uuid
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import literal_column, select, update
@@ -19,6 +20,8 @@ from plantlink.store import Store
 from plantlink.store.db import write_connection
 from plantlink.store.records import (
     ListQuery,
+    PendingRefs,
+    Prepared,
     _doc,
     _render,
     get_record,
@@ -340,6 +343,62 @@ def test_reference_rows_follow_edits_and_stay_put_when_unchanged(store: Store) -
     _write(store, cid, [_wo("w1", "renamed")])
     assert found("p2") == found("p3") == found("p4") == []
     assert len(ref_rows()) == 1  # w2's p1
+
+
+def test_references_pending_in_a_transaction_end_as_separate_upserts_would(
+    store: Store,
+) -> None:
+    """A listing's pages share one transaction and write their references once, before
+    the commit (``PendingRefs``): a record stored twice keeps its last version's rows."""
+    cid = _org_conn(store)
+
+    def parts_of(*parts: str) -> dict[str, object]:
+        return {"materials": [{"part_id": p} for p in parts]}
+
+    def found(part: str) -> list[str]:
+        q = ListQuery(model="work_orders", multi_filters={"part_id": [part]})
+        return [row[0] for row in list_records(store.engine, cid, q)]
+
+    _write(store, cid, [_wo("w1", "a", **parts_of("p1", "p2")), _wo("w3", "c", **parts_of("p9"))])
+    with write_connection(store.engine) as conn:
+        stamp = take_stamp(conn, cid)
+        refs = PendingRefs()
+        first = [_wo("w1", "b", **parts_of("p3")), _wo("w2", "x", **parts_of("p1"))]
+        upsert(conn, cid, first, stamp, refs)
+        upsert(conn, cid, [_wo("w2", "y", **parts_of("p4")), _wo("w3", "c2")], stamp, refs)
+        count = select(record_refs.c.record_id).where(record_refs.c.target_id.like("p%"))
+        assert len(conn.execute(count).all()) == 3  # nothing written yet
+        refs.flush(conn)
+        assert not refs.rows and not refs.touched
+    w1, w2 = stable_id(cid, "work_orders", "w1"), stable_id(cid, "work_orders", "w2")
+    assert found("p1") == found("p2") == found("p9") == []
+    assert found("p3") == [w1] and found("p4") == [w2]
+
+
+def test_merged_pages_store_what_storing_them_in_turn_stores(store: Store) -> None:
+    """Pages the writer finds waiting are stored as one (``Prepared.merge``): a record
+    listed again keeps the later listing's version unless that one is older."""
+    cid = _org_conn(store)
+    pages = [
+        [_wo("w1", "new", at="2024-01-02T00:00:00.000000Z"), _wo("w2", "first")],
+        [_wo("w1", "older", at="2024-01-01T00:00:00.000000Z"), _wo("w2", "second")],
+        [_wo("w3", "only")],
+    ]
+    merged = Prepared.merge([Prepared(cid, page) for page in pages])
+    res, _ = _write(store, cid, merged)  # type: ignore[arg-type]
+    assert res.created == 3
+    titles = {
+        orjson.loads(doc)["remote_id"]: orjson.loads(doc)["title"]
+        for doc in (
+            get_record(store.engine, cid, "work_orders", stable_id(cid, "work_orders", w))[0]  # type: ignore[index]
+            for w in ("w1", "w2", "w3")
+        )
+    }
+    assert titles == {"w1": "new", "w2": "second", "w3": "only"}
+    one = Prepared(cid, pages[2])
+    assert Prepared.merge([one]) is one
+    with pytest.raises(ValueError, match="different connections"):
+        Prepared.merge([one, Prepared("another", pages[2])])
 
 
 def test_large_documents_round_trip_and_use_lz4_on_postgresql(store: Store) -> None:

@@ -39,10 +39,15 @@ def test_pages_are_committed_several_at_a_time(rig: Rig) -> None:
     assert rig.stored_keys("work_orders") == keys
     pages = len(_wo_pages(rig))
     assert pages >= 3
-    # Two pages of 200 to a transaction: one progress report and one stamp per commit.
-    assert [p for p, _ in commits] == [*range(2, pages, 2), pages]
+    # A transaction commits once it holds 400 records: two pages of 200, or up to five
+    # when the writer found several waiting (one page held, then a group of up to four).
+    # One progress report and one stamp per commit.
+    ends = [p for p, _ in commits]
+    per_commit = [b - a for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    assert all(2 <= n <= 5 for n in per_commit[:-1]), per_commit
     assert commits[-1] == (pages, len(keys))
-    assert _stamps(rig) == len(commits) == (pages + 1) // 2
+    assert len(commits) <= (pages + 1) // 2
+    assert _stamps(rig) == len(commits)
     assert result.models["work_orders"].pages == pages
 
 

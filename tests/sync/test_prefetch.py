@@ -70,3 +70,37 @@ def test_an_exception_in_the_consumer_stops_the_helper() -> None:
         for _ in it:
             raise Boom
     assert closed.is_set()
+
+
+def test_take_returns_what_is_waiting_then_the_error_then_nothing() -> None:
+    produced = threading.Event()
+
+    def pages() -> Iterator[int]:
+        yield from range(5)
+        produced.set()
+        raise Boom("page 6 failed")
+
+    with read_ahead(pages(), depth=8) as ahead:
+        assert produced.wait(5)
+        # Everything already produced comes at once, up to the limit asked for.
+        assert ahead.take(3) == [0, 1, 2]
+        assert ahead.take(10) == [3, 4]
+        with pytest.raises(Boom, match="page 6"):
+            ahead.take(10)
+        assert ahead.take(10) == []
+
+
+def test_take_waits_for_one_item_and_ends_empty() -> None:
+    gate = threading.Event()
+
+    def pages() -> Iterator[int]:
+        yield 1
+        gate.wait(5)
+        yield 2
+
+    with read_ahead(pages(), depth=4) as ahead:
+        assert ahead.take(4) == [1]  # does not wait for a second item
+        gate.set()
+        assert ahead.take(4) == [2]
+        assert ahead.take(4) == []
+        assert list(ahead) == []

@@ -267,14 +267,64 @@ class Prepared:
             rid = record_id(connection_id, item.model, item.remote_id)
             self.rendered[rid] = _render(MODELS[item.model], item)  # last one wins
 
+    @classmethod
+    def merge(cls, parts: Sequence[Prepared]) -> Prepared:
+        """Several pages as one, stored as their upserts one after the other would store
+        them: a record listed again keeps its later version unless that one is older."""
+        if len(parts) == 1:
+            return parts[0]
+        merged = cls(parts[0].connection_id, ())
+        rendered = merged.rendered
+        for part in parts:
+            if part.connection_id != merged.connection_id:
+                raise ValueError("records prepared for different connections")
+            for rid, r in part.rendered.items():
+                prev = rendered.get(rid)
+                if prev is not None:
+                    new, old = r.remote_modified_us, prev.remote_modified_us
+                    if new is not None and old is not None and new < old:
+                        continue
+                rendered[rid] = r
+        return merged
+
+
+class PendingRefs:
+    """``record_refs`` rows of a transaction's upserts, written once before it commits.
+
+    A listing stores a page at a time and commits several pages together: writing their
+    references once per transaction saves a ``COPY`` round trip per page. A record
+    stored twice in the transaction keeps the rows of its last version.
+    """
+
+    __slots__ = ("rows", "touched")
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[str, str, str, str, str]]] = {}
+        #: Records that were stored before the transaction: their rows may need deleting.
+        self.touched: set[str] = set()
+
+    def flush(self, conn: Connection) -> None:
+        """Write what is pending (inside the transaction that stored the records)."""
+        if self.rows:
+            wanted = [row for rows in self.rows.values() for row in rows]
+            _write_refs(conn, wanted, sorted(self.touched))
+        self.rows.clear()
+        self.touched.clear()
+
 
 def upsert(
-    conn: Connection, connection_id: str, items: Sequence[Mapped] | Prepared, stamp: int
+    conn: Connection,
+    connection_id: str,
+    items: Sequence[Mapped] | Prepared,
+    stamp: int,
+    refs: PendingRefs | None = None,
 ) -> UpsertResult:
     """Insert new records, update changed ones, leave identical ones untouched.
 
     Must run inside the write transaction that took ``stamp``. The statements are
-    ``store.bulk``'s: one lookup, one insert, one update for the whole batch.
+    ``store.bulk``'s: one lookup, one insert, one update for the whole batch. The
+    records' ``record_refs`` rows are written too, or left in ``refs`` for the caller
+    to flush before it commits.
     """
     result = UpsertResult()
     prepared = items if isinstance(items, Prepared) else Prepared(connection_id, items)
@@ -290,8 +340,7 @@ def upsert(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[str, list[Any]]] = []
     stamp_text = format_us(stamp) or ""
-    ref_rows: list[tuple[str, str, str, str, str]] = []
-    touched: list[str] = []
+    pending = refs if refs is not None else PendingRefs()
     for rid, r in rendered.items():
         prev = existing.get(rid)
         if prev is not None and prev[0] == r.hash:
@@ -315,11 +364,14 @@ def upsert(
             stamp,
         ]
         spec = MODELS[r.item.model]
-        for name, fn in spec.multi_refs.items():
-            for target in dict.fromkeys(fn(r.fields)):
-                ref_rows.append((connection_id, spec.name, name, target, rid))
-        if spec.multi_refs and prev is not None:
-            touched.append(rid)
+        if spec.multi_refs:
+            pending.rows[rid] = [
+                (connection_id, spec.name, name, target, rid)
+                for name, fn in spec.multi_refs.items()
+                for target in dict.fromkeys(fn(r.fields))
+            ]
+            if prev is not None:
+                pending.touched.add(rid)
         if prev is None:
             model = r.item.model
             inserts.append(
@@ -339,7 +391,8 @@ def upsert(
             result.updated += 1
     bulk.insert_rows(conn, records, _INSERT_COLUMNS, inserts)
     bulk.update_rows(conn, records, "id", _DATA_COLUMNS, updates)
-    _write_refs(conn, ref_rows, touched)
+    if refs is None:
+        pending.flush(conn)
     return result
 
 

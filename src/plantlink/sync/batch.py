@@ -5,9 +5,10 @@ touched is written to the log again, and with records keyed by hashed ids a page
 touches about as many index pages as five pages do (bench/RESULTS.md). So a listing
 keeps one transaction open across pages and commits it once it holds
 ``max_records`` records or has been open ``max_seconds`` — or when the listing ends,
-fails or runs out of time. Every page still writes its checkpoint in the transaction
-that stores it: a crash loses at most the pages of the open transaction, which the
-resumed run fetches again from the last committed checkpoint (no gap, no duplicate).
+fails or runs out of time. The transaction writes the checkpoint after its last page
+(and the pages' multi-valued references, ``PendingRefs``) just before it commits: a
+crash loses at most the pages of the open transaction, which the resumed run fetches
+again from the last committed checkpoint (no gap, no duplicate).
 
 ``max_seconds`` is the bound that matters: it keeps records arriving from a slow source
 visible within that time, and bounds how long the connection's stamp lock (and, on
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from plantlink.store.db import write_connection
-from plantlink.store.records import UpsertResult, take_stamp
+from plantlink.store.records import PendingRefs, UpsertResult, take_stamp
 from plantlink.sync import lease
 
 
@@ -47,6 +48,8 @@ class PageBatch:
     pages: int = 0
     records: int = 0
     result: UpsertResult = field(default_factory=UpsertResult)
+    #: The pages' ``record_refs`` rows, written once just before the commit.
+    refs: PendingRefs = field(default_factory=PendingRefs)
 
     @classmethod
     def open(cls, engine: Engine, connection_id: str, owner: str) -> PageBatch:
@@ -61,9 +64,9 @@ class PageBatch:
             raise
         return cls(conn, stamp, time.monotonic(), stack)
 
-    def add(self, result: UpsertResult, records: int) -> None:
+    def add(self, result: UpsertResult, records: int, pages: int = 1) -> None:
         self.result.add(result)
-        self.pages += 1
+        self.pages += pages
         self.records += records
 
     def full(self, policy: BatchPolicy) -> bool:

@@ -52,6 +52,8 @@ Progress = Callable[[str, int, int], None]
 CIRCUIT_MODELS = 2
 #: Consecutive unreachable runs before a connection is shown as ``offline``.
 OFFLINE_AFTER = 2
+#: Pages the listing runs ahead of the writer, and the most the writer stores at once.
+_READ_AHEAD = 4
 
 
 class _BudgetSpent(Exception):
@@ -554,14 +556,21 @@ class SyncEngine:
 
         # The next page is fetched, mapped and rendered for the store (``Prepared``) while
         # this one is written (see prefetch): the database releases the GIL while it
-        # works, so the two overlap. Pages are committed several at a time, each with its
-        # checkpoint (see batch).
+        # works, so the two overlap. Pages already waiting when the writer gets to them
+        # are stored together (one lookup, one insert), and pages are committed several
+        # at a time, with the checkpoint after the last of them (see batch).
         batch: PageBatch | None = None
 
         def commit() -> None:
             nonlocal batch
             assert batch is not None
             done, batch = batch, None
+            try:
+                done.refs.flush(done.conn)
+                state.save_page(done.conn, conn_row.id, model, cp, done.result.live_delta)
+            except BaseException:
+                done.rollback()
+                raise
             done.commit()
             outcome.pages += done.pages
             outcome.result.add(done.result)
@@ -572,34 +581,36 @@ class SyncEngine:
                 self.progress(model, cp["pages"], cp["records"])
 
         try:
-            with read_ahead(mapped_pages()) as listing:
-                pages_left = iter(listing)
+            with read_ahead(mapped_pages(), depth=_READ_AHEAD) as listing:
                 while True:
                     try:
-                        page, mapped, prepared = next(pages_left)
-                    except StopIteration:
-                        break
+                        group = listing.take(_READ_AHEAD)
                     except BaseException:
                         if batch is not None:  # what is stored stays stored
                             commit()
                         raise
+                    if not group:
+                        break
                     if cp["listing_start"] is None:
-                        start = to_us(page.source_time) if page.source_time else now_us()
+                        first = group[0][0]
+                        start = to_us(first.source_time) if first.source_time else now_us()
                         cp["listing_start"] = start - 1_000_000
                         cp["listing_stamp"] = now_us()
                     if batch is None:
                         batch = PageBatch.open(engine, conn_row.id, self.owner)
-                    res = upsert(batch.conn, conn_row.id, prepared, batch.stamp)
+                    prepared = Prepared.merge([p for _, _, p in group])
+                    res = upsert(batch.conn, conn_row.id, prepared, batch.stamp, batch.refs)
+                    listed = [m for _, mapped, _ in group for m in mapped]
                     if cp["track_seen"]:
-                        seen.add(batch.conn, conn_row.id, model, (m.remote_id for m in mapped))
-                    cp["token"] = page.next
-                    cp["done"] = page.next is None
-                    cp["pages"] += 1
-                    cp["records"] += len(mapped)
-                    state.save_page(batch.conn, conn_row.id, model, cp, res.live_delta)
-                    batch.add(res, len(mapped))
-                    out_of_time = deadline is not None and page.next and time.monotonic() > deadline
-                    if page.next is None or out_of_time or batch.full(self.batch_policy):
+                        seen.add(batch.conn, conn_row.id, model, (m.remote_id for m in listed))
+                    last = group[-1][0]
+                    cp["token"] = last.next
+                    cp["done"] = last.next is None
+                    cp["pages"] += len(group)
+                    cp["records"] += len(listed)
+                    batch.add(res, len(listed), pages=len(group))
+                    out_of_time = deadline is not None and last.next and time.monotonic() > deadline
+                    if last.next is None or out_of_time or batch.full(self.batch_policy):
                         commit()
                     if out_of_time:
                         raise _BudgetSpent

@@ -7,6 +7,10 @@ thread they overlap, which is most of the gap between a naive sync and the sourc
 own pace (``bench/RESULTS.md``). Pages are still handed over strictly in order, and an
 error raised by the listing surfaces in the consumer exactly where the page it failed
 to produce would have been, so checkpoints and error handling see what they saw before.
+
+The consumer may also ``take`` every page already waiting at once: a writer that fell
+behind then stores them in one round of statements instead of one round each (on two
+busy cores each round trip to the database waits for the server to be scheduled).
 """
 
 from __future__ import annotations
@@ -16,15 +20,60 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 _END = object()
 
 
+class Ahead(Generic[T]):
+    """The items a helper produced, in order: one at a time, or every one waiting."""
+
+    def __init__(self, items: queue.Queue[object]) -> None:
+        self._items = items
+        self._done = False
+        self._error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        while group := self.take(1):
+            yield group[0]
+
+    def take(self, most: int) -> list[T]:
+        """The next item (waiting for it), then those already waiting, ``most`` in all.
+
+        Empty once the source is exhausted. A source error is raised by the call after
+        the one that returned the items produced before it, as iterating would.
+        """
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._done = True
+            raise error
+        out: list[T] = []
+        if self._done:
+            return out
+        item = self._items.get()
+        while True:
+            if item is _END:
+                self._done = True
+                return out
+            if isinstance(item, BaseException):
+                if out:
+                    self._error = item
+                    return out
+                self._done = True
+                raise item
+            out.append(item)  # type: ignore[arg-type]
+            if len(out) >= most:
+                return out
+            try:
+                item = self._items.get_nowait()
+            except queue.Empty:
+                return out
+
+
 @contextmanager
-def read_ahead(source: Iterable[T], depth: int = 2) -> Iterator[Iterator[T]]:
+def read_ahead(source: Iterable[T], depth: int = 2) -> Iterator[Ahead[T]]:
     """Iterate ``source`` in a helper thread, at most ``depth`` items ahead of the consumer.
 
     Leaving the block early (an exception, a budget spent) stops the helper after the
@@ -57,21 +106,12 @@ def read_ahead(source: Iterable[T], depth: int = 2) -> Iterator[Iterator[T]]:
             if close is not None:
                 close()
 
-    def consume() -> Iterator[T]:
-        while True:
-            item = items.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-
     # The helper logs with the caller's bound context (connection, model).
     context = contextvars.copy_context()
     helper = threading.Thread(target=context.run, args=(produce,), name="sync-read-ahead")
     helper.start()
     try:
-        yield consume()
+        yield Ahead(items)
     finally:
         stop.set()
         helper.join()
