@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -47,3 +48,18 @@ def test_instant_matches_the_general_conversion(
 def test_instant_refuses_impossible_values_in_every_form(text: str) -> None:
     with pytest.raises(ValueError):
         MapContext.instant(text)
+
+
+@given(value=st.integers(-(10**30), 10**30), scale=st.integers(-3, 8))
+def test_decimal_of_an_integer_matches_the_decimal_conversion(value: int, scale: int) -> None:
+    number = Decimal(str(value)).scaleb(-scale) if scale else Decimal(str(value))
+    assert MapContext.decimal(value, scale=scale) == format(number.normalize(), "f")
+    # The same amount given as text (or as a Decimal) takes the general path.
+    assert MapContext.decimal(str(value), scale=scale) == MapContext.decimal(value, scale=scale)
+    assert MapContext.decimal(Decimal(value), scale=scale) == MapContext.decimal(value, scale=scale)
+
+
+def test_decimal_refuses_what_is_not_a_number() -> None:
+    assert MapContext.decimal(True) is None
+    assert MapContext.decimal("12 kg") is None
+    assert MapContext.decimal(None) is None and MapContext.decimal("") is None

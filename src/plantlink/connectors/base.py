@@ -119,14 +119,31 @@ class MapContext:
         """Decimal string; ``scale`` shifts the point (MaintainX cents: scale=2)."""
         if value is None or value == "":
             return None
+        if type(value) is int and -_INT_FAST < value < _INT_FAST:
+            return _int_decimal(value, scale)  # most amounts and quantities: no Decimal
         try:
-            number = Decimal(str(value))
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
         except InvalidOperation:
             return None
         if scale:
             number = number.scaleb(-scale)
         text = format(number.normalize(), "f")
         return text
+
+
+#: Integers below this take the string path; Decimal would round longer ones to its
+#: 28 significant digits, and the two must give the same text.
+_INT_FAST = 10**18
+
+
+def _int_decimal(value: int, scale: int) -> str:
+    """``MapContext.decimal`` of an integer, by string arithmetic (same text)."""
+    if scale <= 0:
+        return str(value * 10**-scale) if value else "0"
+    digits = str(abs(value)).rjust(scale + 1, "0")
+    whole, frac = digits[:-scale], digits[-scale:].rstrip("0")
+    text = f"{whole}.{frac}" if frac else whole
+    return f"-{text}" if value < 0 else text
 
 
 ClientT = TypeVar("ClientT")

@@ -286,12 +286,16 @@ def _task_rows(procedure: Any) -> list[dict[str, Any]]:
 
 def work_order(raw: dict[str, Any], ctx: MapContext) -> Iterable[Mapped]:
     costs = [c for c in raw.get("times") or raw.get("timeItems") or () if isinstance(c, dict)]
-    labor = sum(Decimal(str(c.get("rowTotal") or 0)) for c in costs if c.get("type") == "TIME")
-    parts = sum(Decimal(str(c.get("rowTotal") or 0)) for c in costs if c.get("type") == "PART")
-    other = sum(Decimal(str(c.get("rowTotal") or 0)) for c in costs if c.get("type") == "EXPENSE")
-    seconds = sum(
-        Decimal(str(c.get("durationTotal") or 0)) for c in costs if c.get("type") == "TIME"
-    )
+    labor = parts = other = seconds = Decimal(0)
+    for c in costs:  # most work orders have none
+        kind = c.get("type")
+        if kind == "TIME":
+            labor += Decimal(str(c.get("rowTotal") or 0))
+            seconds += Decimal(str(c.get("durationTotal") or 0))
+        elif kind == "PART":
+            parts += Decimal(str(c.get("rowTotal") or 0))
+        elif kind == "EXPENSE":
+            other += Decimal(str(c.get("rowTotal") or 0))
     materials = [
         {
             "part_id": ctx.ref("parts", p.get("id")),
