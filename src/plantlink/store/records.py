@@ -66,10 +66,11 @@ _VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 #: ``record_id`` cached: a sync resolves the same references (asset, location, user)
-#: again and again. Sized for the referenced records of a large connection (a 200k
-#: work-order sync refers to ~80k assets, parts, locations and users; at 16k entries it
-#: missed 285k times): about 250 bytes an entry, so at most ~65 MB.
-stable_id = lru_cache(maxsize=1 << 18)(record_id)
+#: again and again. Sized for the referenced records of a large connection: a 200k
+#: work-order sync refers to 72k assets, parts, locations and users (at 16k entries it
+#: missed 285k times, at this size 72k, once each). About 300 bytes an entry, so at
+#: most ~40 MB in a worker that syncs many connections.
+stable_id = lru_cache(maxsize=1 << 17)(record_id)
 
 
 @lru_cache(maxsize=4_096)
