@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 import uuid
+from functools import partial
 
 import orjson
 import pytest
@@ -60,6 +61,16 @@ def _write(store: Store, cid: str, items: list[Mapped]):  # type: ignore[no-unty
     with write_connection(store.engine) as conn:
         stamp = take_stamp(conn, cid)
         return upsert(conn, cid, items, stamp), stamp
+
+
+def _parts_of(*parts: str) -> dict[str, object]:
+    return {"materials": [{"part_id": p} for p in parts]}
+
+
+def _with_part(store: Store, cid: str, part: str) -> list[str]:
+    """Ids of the work orders the ``part_id`` filter finds (through ``record_refs``)."""
+    q = ListQuery(model="work_orders", multi_filters={"part_id": [part]})
+    return [row[0] for row in list_records(store.engine, cid, q)]
 
 
 def test_stable_ids_are_a_pure_function() -> None:
@@ -308,13 +319,7 @@ def test_hash_and_document_bytes_stay_those_already_stored(
 
 def test_reference_rows_follow_edits_and_stay_put_when_unchanged(store: Store) -> None:
     cid = _org_conn(store)
-
-    def parts_of(*parts: str) -> dict[str, object]:
-        return {"materials": [{"part_id": p} for p in parts]}
-
-    def found(part: str) -> list[str]:
-        q = ListQuery(model="work_orders", multi_filters={"part_id": [part]})
-        return [row[0] for row in list_records(store.engine, cid, q)]
+    found = partial(_with_part, store, cid)
 
     # The row's physical address: a row deleted and inserted again gets a new one.
     physical = literal_column("rowid" if store.is_sqlite else "ctid::text")
@@ -329,16 +334,16 @@ def test_reference_rows_follow_edits_and_stay_put_when_unchanged(store: Store) -
         return [(r[0], r[1], str(r[2])) for r in rows]
 
     wid = stable_id(cid, "work_orders", "w1")
-    _write(store, cid, [_wo("w1", "a", **parts_of("p1", "p2")), _wo("w2", "b", **parts_of("p1"))])
+    _write(store, cid, [_wo("w1", "a", **_parts_of("p1", "p2")), _wo("w2", "b", **_parts_of("p1"))])
     assert sorted(found("p1")) == sorted([wid, stable_id(cid, "work_orders", "w2")])
-    _write(store, cid, [_wo("w1", "a", **parts_of("p2", "p3"))])
+    _write(store, cid, [_wo("w1", "a", **_parts_of("p2", "p3"))])
     assert found("p1") == [stable_id(cid, "work_orders", "w2")]
     assert found("p3") == [wid] and found("p2") == [wid]
     before = ref_rows()
-    res, _ = _write(store, cid, [_wo("w1", "renamed", **parts_of("p2", "p3"))])
+    res, _ = _write(store, cid, [_wo("w1", "renamed", **_parts_of("p2", "p3"))])
     assert res.updated == 1
     assert ref_rows() == before  # unchanged references: the same rows, none rewritten
-    _write(store, cid, [_wo("w1", "renamed", **parts_of("p2", "p3", "p4"))])
+    _write(store, cid, [_wo("w1", "renamed", **_parts_of("p2", "p3", "p4"))])
     assert found("p4") == [wid] and found("p2") == [wid] and found("p3") == [wid]
     _write(store, cid, [_wo("w1", "renamed")])
     assert found("p2") == found("p3") == found("p4") == []
@@ -351,21 +356,15 @@ def test_references_pending_in_a_transaction_end_as_separate_upserts_would(
     """A listing's pages share one transaction and write their references once, before
     the commit (``PendingRefs``): a record stored twice keeps its last version's rows."""
     cid = _org_conn(store)
+    found = partial(_with_part, store, cid)
 
-    def parts_of(*parts: str) -> dict[str, object]:
-        return {"materials": [{"part_id": p} for p in parts]}
-
-    def found(part: str) -> list[str]:
-        q = ListQuery(model="work_orders", multi_filters={"part_id": [part]})
-        return [row[0] for row in list_records(store.engine, cid, q)]
-
-    _write(store, cid, [_wo("w1", "a", **parts_of("p1", "p2")), _wo("w3", "c", **parts_of("p9"))])
+    _write(store, cid, [_wo("w1", "a", **_parts_of("p1", "p2")), _wo("w3", "c", **_parts_of("p9"))])
     with write_connection(store.engine) as conn:
         stamp = take_stamp(conn, cid)
         refs = PendingRefs()
-        first = [_wo("w1", "b", **parts_of("p3")), _wo("w2", "x", **parts_of("p1"))]
+        first = [_wo("w1", "b", **_parts_of("p3")), _wo("w2", "x", **_parts_of("p1"))]
         upsert(conn, cid, first, stamp, refs)
-        upsert(conn, cid, [_wo("w2", "y", **parts_of("p4")), _wo("w3", "c2")], stamp, refs)
+        upsert(conn, cid, [_wo("w2", "y", **_parts_of("p4")), _wo("w3", "c2")], stamp, refs)
         count = select(record_refs.c.record_id).where(record_refs.c.target_id.like("p%"))
         assert len(conn.execute(count).all()) == 3  # nothing written yet
         refs.flush(conn)

@@ -139,7 +139,7 @@ _INT_FAST = 10**18
 def _int_decimal(value: int, scale: int) -> str:
     """``MapContext.decimal`` of an integer, by string arithmetic (same text)."""
     if scale <= 0:
-        return str(value * 10**-scale) if value else "0"
+        return str(value * 10**-scale)
     digits = str(abs(value)).rjust(scale + 1, "0")
     whole, frac = digits[:-scale], digits[-scale:].rstrip("0")
     text = f"{whole}.{frac}" if frac else whole

@@ -255,6 +255,11 @@ def _doc(record_id: str, item: Mapped, body: bytes, created: str, modified: str)
     return b"".join((envelope[:-1], fields, b',"custom_fields":', custom, b"}")).decode()
 
 
+def _older(incoming: int | None, stored: int | None) -> bool:
+    """A version older, by the source's change time, than the one already held: kept out."""
+    return incoming is not None and stored is not None and incoming < stored
+
+
 class Prepared:
     """Mapped records rendered for the store (ids, columns, hashes) ahead of the write.
 
@@ -284,10 +289,8 @@ class Prepared:
                 raise ValueError("records prepared for different connections")
             for rid, r in part.rendered.items():
                 prev = rendered.get(rid)
-                if prev is not None:
-                    new, old = r.remote_modified_us, prev.remote_modified_us
-                    if new is not None and old is not None and new < old:
-                        continue
+                if prev is not None and _older(r.remote_modified_us, prev.remote_modified_us):
+                    continue
                 rendered[rid] = r
         return merged
 
@@ -350,8 +353,7 @@ def upsert(
         if prev is not None and prev[0] == r.hash:
             result.unchanged += 1
             continue
-        incoming = r.remote_modified_us
-        if prev is not None and prev[3] is not None and incoming is not None and incoming < prev[3]:
+        if prev is not None and _older(r.remote_modified_us, prev[3]):
             # An older version than the one stored: a page fetched before a write-through
             # (or a newer page) committed. Keep the newer version.
             result.stale += 1
