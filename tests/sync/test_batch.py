@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from plantlink.store import Store
+from plantlink.store.db import write_connection
 from plantlink.store.tables import records
-from plantlink.sync import state
-from plantlink.sync.batch import BatchPolicy
+from plantlink.sync import lease, state
+from plantlink.sync.batch import BatchPolicy, PageBatch
 from plantlink.sync.schedule import RunRequest
 from tests.sync.conftest import Rig, make_rig
 
@@ -81,3 +82,33 @@ def test_a_source_failing_mid_transaction_keeps_the_pages_already_stored(
     # Resumed from the checkpoint: no page fetched twice, no record created twice.
     assert again.models["work_orders"].result.created == len(keys) - len(stored)
     assert again.models["work_orders"].result.unchanged == 0
+
+
+def _synchronous_commit(conn: Connection) -> str:
+    return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar_one())
+
+
+def test_a_sync_transaction_alone_commits_without_waiting_for_the_disk(rig: Rig) -> None:
+    """PostgreSQL: the page batch's own setting; any other write keeps the server's."""
+    store = rig.store
+    if store.engine.dialect.name != "postgresql":
+        # SQLite has no such setting; its WAL is not synced on commit (synchronous=NORMAL)
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 1
+        return
+    owner = lease.new_owner()
+    assert lease.claim(store.engine, rig.connection_id, owner)
+    try:
+        with write_connection(store.engine) as conn:
+            server = _synchronous_commit(conn)
+        assert server != "off"
+        batch = PageBatch.open(store.engine, rig.connection_id, owner)
+        try:
+            assert _synchronous_commit(batch.conn) == "off"
+        finally:
+            batch.commit()
+        # SET LOCAL ended with the transaction: the pooled connection is back to normal
+        with write_connection(store.engine) as conn:
+            assert _synchronous_commit(conn) == server
+    finally:
+        lease.release(store.engine, rig.connection_id, owner)
