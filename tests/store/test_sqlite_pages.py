@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import orjson
+
 from plantlink.model.mapped import Mapped
 from plantlink.store import Store
 from plantlink.store.db import SQLITE_PAGE_SIZE, write_connection
@@ -27,7 +29,7 @@ def _store_and_list(store: Store) -> list[str]:
     with write_connection(store.engine) as conn:
         upsert(conn, row.id, items, take_stamp(conn, row.id))
     rows = list_records(store.engine, row.id, ListQuery("work_orders", page_size=50))
-    return sorted(r[1].split('"remote_id":"')[1].split('"')[0] for r in rows)
+    return sorted(orjson.loads(r[1])["remote_id"] for r in rows)
 
 
 def test_a_new_database_gets_the_store_page_size_and_the_log(tmp_path: Path) -> None:
