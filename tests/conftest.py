@@ -117,6 +117,15 @@ def module_db_url(
     yield from _fresh_database(request.param, base, _templates, tmp_path_factory.mktemp("tpl"))
 
 
+def new_connection(store: Store) -> str:
+    """A new organization with one MaintainX connection (never contacted); its id."""
+    org, _ = store.accounts.create_organization("o")
+    row, _ = store.accounts.create_connection(
+        org.id, "maintainx", "c", {"base_url": "http://x"}, {}
+    )
+    return str(row.id)
+
+
 def make_settings(db_url: str, data_dir: Path) -> Settings:
     return Settings(
         database_url=db_url,

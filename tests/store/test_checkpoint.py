@@ -10,7 +10,7 @@ from plantlink.model.mapped import Mapped
 from plantlink.store import Store
 from plantlink.store.db import write_connection
 from plantlink.store.records import take_stamp, upsert
-from tests.conftest import make_settings
+from tests.conftest import make_settings, new_connection
 
 
 def _write_pages(store: Store, connection_id: str, pages: int) -> None:
@@ -32,10 +32,9 @@ def test_the_log_is_checkpointed_in_the_background(tmp_path: Path) -> None:
     store = Store.open(make_settings(f"sqlite:///{path}", tmp_path))
     before = len(_checkpointers())
     try:
-        org, _ = store.accounts.create_organization("o")
-        row, _ = store.accounts.create_connection(org.id, "maintainx", "c", {"base_url": "x"}, {})
+        cid = new_connection(store)
         size = path.stat().st_size
-        _write_pages(store, row.id, 10)  # ~2 MB, far below SQLite's own threshold
+        _write_pages(store, cid, 10)  # ~2 MB, far below SQLite's own threshold
         # Nothing on the committing side copies the log back: only the helper can make
         # the database file take the records in.
         deadline = time.monotonic() + 10

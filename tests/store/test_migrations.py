@@ -9,7 +9,8 @@ from plantlink.store import Store
 from plantlink.store.db import alembic_config
 from plantlink.store.records import ListQuery, list_records, scope_of
 from plantlink.store.tables import records
-from tests.store.test_records import _org_conn, _wo, _write
+from tests.conftest import new_connection
+from tests.store.test_records import _wo, _write
 
 
 def _index_columns(store: Store) -> dict[str, list[str]]:
@@ -20,7 +21,7 @@ def _index_columns(store: Store) -> dict[str, list[str]]:
 def test_scope_migration_fills_stored_records_and_reverts(store: Store) -> None:
     """0009 gives records stored before it their scope and rekeys the indexes; its
     downgrade restores the (connection_id, model) indexes; pages read the same throughout."""
-    a, b = _org_conn(store), _org_conn(store)
+    a, b = new_connection(store), new_connection(store)
     _write(store, a, [_wo(str(i), f"a{i}") for i in range(5)])
     _write(store, b, [_wo(str(i), f"b{i}") for i in range(3)])
 

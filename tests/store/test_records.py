@@ -37,14 +37,7 @@ from plantlink.store.records import (
 )
 from plantlink.store.tables import record_refs, records
 from plantlink.sync.seen import unseen_record_ids
-
-
-def _org_conn(store: Store) -> str:
-    org, _ = store.accounts.create_organization("o")
-    row, _ = store.accounts.create_connection(
-        org.id, "maintainx", "c", {"base_url": "http://x"}, {}
-    )
-    return row.id
+from tests.conftest import new_connection
 
 
 def _wo(rid: str, title: str, at: str = "2024-01-01T00:00:00.000000Z", **extra: object) -> Mapped:
@@ -106,7 +99,7 @@ def test_stable_ids_stay_the_uuid5_ids_already_stored() -> None:
 
 
 def test_unchanged_content_keeps_modified_at(store: Store) -> None:
-    cid = _org_conn(store)
+    cid = new_connection(store)
     res, first = _write(store, cid, [_wo("1", "Pump"), _wo("2", "Fan")])
     assert (res.created, res.updated, res.live_delta) == (2, 0, 2)
     res, _ = _write(store, cid, [_wo("1", "Pump"), _wo("2", "Fan belt")])
@@ -119,7 +112,7 @@ def test_unchanged_content_keeps_modified_at(store: Store) -> None:
 
 
 def test_stamps_strictly_increase_under_concurrent_writers(store: Store) -> None:
-    cid = _org_conn(store)
+    cid = new_connection(store)
     stamps: list[int] = []
     lock = threading.Lock()
 
@@ -138,7 +131,7 @@ def test_stamps_strictly_increase_under_concurrent_writers(store: Store) -> None
 
 
 def test_filters_and_deletion(store: Store) -> None:
-    cid = _org_conn(store)
+    cid = new_connection(store)
     asset = stable_id(cid, "assets", "A1")
     part = stable_id(cid, "parts", "P1")
     _write(
@@ -179,7 +172,7 @@ def test_filters_and_deletion(store: Store) -> None:
 
 
 def test_connections_never_see_each_other(store: Store) -> None:
-    a, b = _org_conn(store), _org_conn(store)
+    a, b = new_connection(store), new_connection(store)
     _write(store, a, [_wo("1", "mine")])
     assert list_records(store.engine, b, ListQuery(model="work_orders")) == []
     assert len(list_records(store.engine, a, ListQuery(model="work_orders"))) == 1
@@ -190,7 +183,7 @@ def test_a_colliding_scope_still_never_shows_another_connections_records(
 ) -> None:
     """The indexes are keyed by a 64-bit hash of (connection, model); a collision is
     forged here by giving b's rows a's hash: reads still filter on the two columns."""
-    a, b = _org_conn(store), _org_conn(store)
+    a, b = new_connection(store), new_connection(store)
     _write(store, a, [_wo("1", "mine")])
     _write(store, b, [_wo("2", "theirs"), _wo("3", "theirs too")])
     with write_connection(store.engine) as conn:
@@ -215,7 +208,7 @@ def test_list_queries_are_served_by_the_scope_indexes(store: Store) -> None:
     """Every list query searches an index by its scope, never the whole table: the
     conditions must keep naming the scope for that. The planner picks which index (it
     is told to avoid scanning the table, which it would prefer for a table this small)."""
-    cid = _org_conn(store)
+    cid = new_connection(store)
     asset = stable_id(cid, "assets", "A1")
     _write(store, cid, [_wo(str(i), "t", asset_id=asset) for i in range(20)])
     queries = [
@@ -245,7 +238,7 @@ def test_list_queries_are_served_by_the_scope_indexes(store: Store) -> None:
 
 def test_an_older_version_never_replaces_a_newer_one(store: Store) -> None:
     """A sync page fetched before a write-through committed must not undo the write."""
-    cid = _org_conn(store)
+    cid = new_connection(store)
     newer = _wo("7", "Pump (written)", at="2024-03-01T10:00:00.500000Z")
     older = _wo("7", "Pump", at="2024-03-01T10:00:00.000000Z")
     _write(store, cid, [newer])
@@ -318,7 +311,7 @@ def test_hash_and_document_bytes_stay_those_already_stored(
 
 
 def test_reference_rows_follow_edits_and_stay_put_when_unchanged(store: Store) -> None:
-    cid = _org_conn(store)
+    cid = new_connection(store)
     found = partial(_with_part, store, cid)
 
     # The row's physical address: a row deleted and inserted again gets a new one.
@@ -355,7 +348,7 @@ def test_references_pending_in_a_transaction_end_as_separate_upserts_would(
 ) -> None:
     """A listing's pages share one transaction and write their references once, before
     the commit (``PendingRefs``): a record stored twice keeps its last version's rows."""
-    cid = _org_conn(store)
+    cid = new_connection(store)
     found = partial(_with_part, store, cid)
 
     _write(store, cid, [_wo("w1", "a", **_parts_of("p1", "p2")), _wo("w3", "c", **_parts_of("p9"))])
@@ -377,7 +370,7 @@ def test_references_pending_in_a_transaction_end_as_separate_upserts_would(
 def test_merged_pages_store_what_storing_them_in_turn_stores(store: Store) -> None:
     """Pages the writer finds waiting are stored as one (``Prepared.merge``): a record
     listed again keeps the later listing's version unless that one is older."""
-    cid = _org_conn(store)
+    cid = new_connection(store)
     pages = [
         [_wo("w1", "new", at="2024-01-02T00:00:00.000000Z"), _wo("w2", "first")],
         [_wo("w1", "older", at="2024-01-01T00:00:00.000000Z"), _wo("w2", "second")],
@@ -403,7 +396,7 @@ def test_merged_pages_store_what_storing_them_in_turn_stores(store: Store) -> No
 def test_large_documents_round_trip_and_use_lz4_on_postgresql(store: Store) -> None:
     """Documents and raw records are stored whole; on PostgreSQL new values are compressed
     with lz4 (migration 0008), pglz costing the backends a sixth of a sync's CPU."""
-    cid = _org_conn(store)
+    cid = new_connection(store)
     description = " ".join(f"step {i}: check the bearing and log the reading" for i in range(80))
     item = _wo("big", "t", description=description)
     item.raw = {"id": "big", "title": "t", "description": description}

@@ -11,7 +11,7 @@ from plantlink.model.mapped import Mapped
 from plantlink.store import Store
 from plantlink.store.db import SQLITE_PAGE_SIZE, write_connection
 from plantlink.store.records import ListQuery, list_records, take_stamp, upsert
-from tests.conftest import make_settings
+from tests.conftest import make_settings, new_connection
 
 
 def _pragma(path: Path, name: str) -> object:
@@ -23,12 +23,11 @@ def _pragma(path: Path, name: str) -> object:
 
 
 def _store_and_list(store: Store) -> list[str]:
-    org, _ = store.accounts.create_organization("o")
-    row, _ = store.accounts.create_connection(org.id, "maintainx", "c", {"base_url": "x"}, {})
+    cid = new_connection(store)
     items = [Mapped("work_orders", str(i), {"title": "t" * 3000}) for i in range(20)]
     with write_connection(store.engine) as conn:
-        upsert(conn, row.id, items, take_stamp(conn, row.id))
-    rows = list_records(store.engine, row.id, ListQuery("work_orders", page_size=50))
+        upsert(conn, cid, items, take_stamp(conn, cid))
+    rows = list_records(store.engine, cid, ListQuery("work_orders", page_size=50))
     return sorted(orjson.loads(r[1])["remote_id"] for r in rows)
 
 

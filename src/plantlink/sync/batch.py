@@ -18,9 +18,10 @@ first: at 1,000 records a SQLite initial sync spent a third of its time committi
 5,000 that halved, for the same lock time (bench/RESULTS.md).
 
 On PostgreSQL the transaction commits without waiting for its log to reach the disk
-(``synchronous_commit = off``, for this transaction only): the flush is 0.3-0.6 ms per
-commit on the benchmark machine's local disk, several ms on network volumes, and the
-writer would wait for it with the next pages ready. A server crash can then lose
+(``synchronous_commit = off``, for this transaction only): the writer would otherwise
+wait for the flush with the next pages ready. That is 0.3-0.6 ms per commit on the
+benchmark machine's local disk (below the benchmark's noise); network-attached volumes
+take longer to sync. A server crash can then lose
 the last fraction of a second of commits, but never part of one, and only the newest:
 the lost pages go with the checkpoint that covers them, and the resumed run fetches them
 again, as it would after a crash of the sync itself. Writes on behalf of API callers
